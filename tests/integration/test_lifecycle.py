@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Connection and process life: CLIENT KILL, QUIT, idle timeout, SIGTERM and
+SIGINT (exit 0 after answering what was already sent), SHUTDOWN."""
+
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wk  # noqa: E402
+
+
+def client_field(conn, field):
+    info = conn.call('CLIENT', 'INFO').decode()
+    for kv in info.split():
+        k, _, v = kv.partition('=')
+        if k == field:
+            return v
+    raise KeyError(field)
+
+
+class ClientKill(unittest.TestCase):
+    threads = 1
+
+    def setUp(self):
+        self.srv = wk.Server(directives={'threads': self.threads})
+
+    def tearDown(self):
+        self.assertEqual(self.srv.stop(), 0)
+
+    def test_kill_by_id(self):
+        with self.srv.conn() as victim, self.srv.conn() as killer:
+            vid = victim.call('CLIENT', 'ID')
+            self.assertEqual(killer.cmd('CLIENT', 'KILL', 'ID', str(vid)).raw,
+                             b':1\r\n')
+            self.assertTrue(victim.read_closed())
+            self.assertEqual(killer.cmd('CLIENT', 'KILL', 'ID', str(vid)).raw,
+                             b':0\r\n')
+            self.assertEqual(killer.cmd('PING').raw, b'+PONG\r\n')
+
+    def test_kill_by_addr(self):
+        with self.srv.conn() as victim, self.srv.conn() as killer:
+            addr = client_field(victim, 'addr')
+            self.assertEqual(
+                '%s:%d' % victim.sock.getsockname(), addr)
+            self.assertEqual(killer.cmd('CLIENT', 'KILL', 'ADDR', addr).raw,
+                             b':1\r\n')
+            self.assertTrue(victim.read_closed())
+        with self.srv.conn() as victim, self.srv.conn() as killer:
+            addr = client_field(victim, 'addr')
+            # the old form: CLIENT KILL ip:port
+            self.assertEqual(killer.cmd('CLIENT', 'KILL', addr).raw,
+                             b'+OK\r\n')
+            self.assertTrue(victim.read_closed())
+            self.assertEqual(killer.cmd('CLIENT', 'KILL', addr).raw,
+                             b'-ERR No such client\r\n')
+
+    def test_kill_skipme(self):
+        with self.srv.conn() as me:
+            myid = str(me.call('CLIENT', 'ID'))
+            addr = client_field(me, 'addr')
+            self.assertEqual(me.cmd('CLIENT', 'KILL', 'ID', myid).raw,
+                             b':0\r\n')
+            self.assertEqual(me.cmd('CLIENT', 'KILL', 'ADDR', addr,
+                                    'SKIPME', 'yes').raw, b':0\r\n')
+            self.assertEqual(me.cmd('CLIENT', 'KILL', 'ID', myid,
+                                    'SKIPME', 'maybe').raw,
+                             b'-ERR syntax error\r\n')
+            self.assertEqual(me.cmd('CLIENT', 'KILL', 'ID', 'abc').raw,
+                             b'-ERR client-id should be greater than 0\r\n')
+            self.assertEqual(me.cmd('CLIENT', 'KILL', 'ID', myid,
+                                    'SKIPME', 'no').raw, b':1\r\n')
+            self.assertTrue(me.read_closed())
+
+    def test_kill_across_workers(self):
+        # many clients, so that they land on different workers
+        conns = [self.srv.conn() for _ in range(16)]
+        try:
+            ids = [c.call('CLIENT', 'ID') for c in conns]
+            self.assertEqual(len(set(ids)), len(ids))
+            with self.srv.conn() as killer:
+                for i, c in enumerate(conns[:8]):
+                    self.assertEqual(
+                        killer.cmd('CLIENT', 'KILL', 'ID', str(ids[i])).raw,
+                        b':1\r\n')
+                    self.assertTrue(c.read_closed())
+                listed = killer.call('CLIENT', 'LIST').decode()
+                live = set(int(ln.split()[0][3:])
+                           for ln in listed.splitlines() if ln)
+                for i in range(16):
+                    self.assertEqual(ids[i] in live, i >= 8, listed)
+            for c in conns[8:]:
+                self.assertEqual(c.cmd('PING').raw, b'+PONG\r\n')
+        finally:
+            for c in conns:
+                c.close()
+
+    def test_quit(self):
+        with self.srv.conn() as c:
+            c.send(wk.encode('QUIT') + wk.encode('PING'))
+            self.assertEqual(c.read().raw, b'+OK\r\n')
+            self.assertTrue(c.read_closed())
+        with self.srv.conn() as c:
+            self.assertEqual(c.cmd('PING').raw, b'+PONG\r\n')
+
+
+class ClientKillThreads4(ClientKill):
+    threads = 4
+
+
+class IdleTimeout(unittest.TestCase):
+    def test_idle_client_closed(self):
+        with wk.Server(directives={'timeout': 1, 'hz': 50}) as s:
+            idle = s.conn()
+            busy = s.conn()
+            self.assertEqual(idle.cmd('PING').raw, b'+PONG\r\n')
+            t0 = time.time()
+            closed = False
+            while time.time() - t0 < 6:
+                self.assertEqual(busy.cmd('PING').raw, b'+PONG\r\n')
+                idle.settimeout(0.3)
+                try:
+                    d = idle.sock.recv(100)
+                    if not d:
+                        closed = True
+                        break
+                except OSError as e:
+                    if not isinstance(e, TimeoutError):
+                        closed = True
+                        break
+            took = time.time() - t0
+            self.assertTrue(closed, 'idle client not closed within 6 s')
+            self.assertGreaterEqual(took, 0.9)
+            self.assertEqual(busy.cmd('PING').raw, b'+PONG\r\n')
+            idle.close()
+            busy.close()
+
+
+class Signals(unittest.TestCase):
+    def batch_then_signal(self, sig, threads):
+        s = wk.Server(directives={'threads': threads})
+        try:
+            with s.conn(timeout=20) as c:
+                n = 20000
+                keys = ['k%d' % (i % 500) for i in range(n)]
+                c.send(b''.join(wk.encode('INCR', k) for k in keys))
+                first = c.read()  # the server is working on the batch
+                self.assertEqual(first.raw, b':1\r\n')
+                s.signal(sig)
+                counts = {keys[0]: 1}
+                for i in range(1, n):
+                    counts[keys[i]] = counts.get(keys[i], 0) + 1
+                    r = c.read()
+                    self.assertEqual(r.raw, b':%d\r\n' % counts[keys[i]],
+                                     'reply %d after the signal' % i)
+            self.assertEqual(s.wait(10), 0, s.stderr()[-2000:])
+            self.assertFalse(wk.port_open(s.port))
+        finally:
+            s.stop()
+
+    def test_sigterm(self):
+        self.batch_then_signal(signal.SIGTERM, 1)
+
+    def test_sigint(self):
+        self.batch_then_signal(signal.SIGINT, 1)
+
+    def test_sigterm_threads4(self):
+        self.batch_then_signal(signal.SIGTERM, 4)
+
+    def test_sigterm_idle_clients(self):
+        s = wk.Server(directives={'threads': 2})
+        conns = [s.conn() for _ in range(10)]
+        s.signal(signal.SIGTERM)
+        self.assertEqual(s.wait(10), 0)
+        for c in conns:
+            self.assertTrue(c.read_closed())
+            c.close()
+        s.stop()
+
+    def test_shutdown_command(self):
+        for args in (('SHUTDOWN',), ('SHUTDOWN', 'NOSAVE'),
+                     ('shutdown', 'now')):
+            s = wk.Server(directives={'threads': 2})
+            with s.conn() as c, s.conn() as other:
+                c.send(wk.encode(*args))
+                self.assertTrue(c.read_closed(), args)
+                self.assertTrue(other.read_closed(), args)
+            self.assertEqual(s.wait(10), 0, args)
+            self.assertFalse(wk.port_open(s.port))
+            s.stop()
+
+
+if __name__ == '__main__':
+    wk.main()

@@ -1,0 +1,709 @@
+/*
+ * lib/engine: the SPSC ring, slot routing, and the engine itself driven
+ * through a loopback transport (no sockets): reply order across workers,
+ * pipelining split at every byte, coordinators, clients that vanish with
+ * replies outstanding, limits, graceful stop.
+ */
+#include <CUnit/Basic.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "engine/engine.h"
+#include "engine/engine_int.h"
+#include "engine/ring.h"
+
+/* ================================================================ ring */
+
+static void test_ring_single_thread(void)
+{
+	struct spsc_ring *r = spsc_new(5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(spsc_capacity(r), 8);
+	void *out[16];
+	CU_ASSERT_EQUAL(spsc_dequeue_burst(r, out, 4), 0); /* empty */
+	void *in[16];
+	for (uintptr_t i = 0; i < 16; i++)
+		in[i] = (void *)(i + 1);
+	CU_ASSERT_EQUAL(spsc_enqueue_burst(r, in, 3), 3);
+	CU_ASSERT_EQUAL(spsc_count(r), 3);
+	CU_ASSERT_EQUAL(spsc_enqueue_burst(r, in + 3, 10), 5); /* only 5 fit */
+	CU_ASSERT_EQUAL(spsc_enqueue_burst(r, in, 1), 0);      /* full */
+	CU_ASSERT_EQUAL(spsc_dequeue_burst(r, out, 2), 2);
+	CU_ASSERT_PTR_EQUAL(out[0], in[0]);
+	CU_ASSERT_PTR_EQUAL(out[1], in[1]);
+	CU_ASSERT_EQUAL(spsc_dequeue_burst(r, out, 16), 6);
+	for (int i = 0; i < 6; i++)
+		CU_ASSERT_PTR_EQUAL(out[i], in[i + 2]);
+	CU_ASSERT_EQUAL(spsc_count(r), 0);
+	/* wraparound: many rounds of odd-sized bursts keep FIFO order */
+	uintptr_t next_in = 1, next_out = 1;
+	for (int round = 0; round < 1000; round++) {
+		void *tmp[7];
+		unsigned k = (unsigned)(round % 7) + 1;
+		for (unsigned i = 0; i < k; i++)
+			tmp[i] = (void *)(next_in + i);
+		unsigned put = spsc_enqueue_burst(r, tmp, k);
+		next_in += put;
+		unsigned got = spsc_dequeue_burst(r, out, (unsigned)(round % 5) + 1);
+		for (unsigned i = 0; i < got; i++)
+			CU_ASSERT_EQUAL_FATAL((uintptr_t)out[i], next_out++);
+	}
+	unsigned got;
+	while ((got = spsc_dequeue_burst(r, out, 16)))
+		for (unsigned i = 0; i < got; i++)
+			CU_ASSERT_EQUAL_FATAL((uintptr_t)out[i], next_out++);
+	CU_ASSERT_EQUAL(next_in, next_out);
+	spsc_free(r);
+}
+
+#define RING_MSGS 10000000u
+
+static void *ring_producer(void *arg)
+{
+	struct spsc_ring *r = arg;
+	void *batch[32];
+	uintptr_t next = 1;
+	while (next <= RING_MSGS) {
+		unsigned k = 0;
+		while (k < 32 && next + k <= RING_MSGS) {
+			batch[k] = (void *)(next + k);
+			k++;
+		}
+		unsigned put = spsc_enqueue_burst(r, batch, k);
+		next += put;
+	}
+	return NULL;
+}
+
+static void test_ring_two_threads(void)
+{
+	struct spsc_ring *r = spsc_new(1024);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	pthread_t t;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, ring_producer, r), 0);
+	uintptr_t expect = 1;
+	bool ok = true;
+	void *out[64];
+	while (expect <= RING_MSGS) {
+		unsigned got = spsc_dequeue_burst(r, out, 64);
+		for (unsigned i = 0; i < got; i++) {
+			if ((uintptr_t)out[i] != expect)
+				ok = false;
+			expect++;
+		}
+	}
+	pthread_join(t, NULL);
+	CU_ASSERT_TRUE(ok);
+	CU_ASSERT_EQUAL(expect, RING_MSGS + 1);
+	CU_ASSERT_EQUAL(spsc_count(r), 0);
+	spsc_free(r);
+}
+
+/* ========================================================= slot routing */
+
+/* CRC16-XMODEM, bit by bit: an independent reference */
+static unsigned crc16_ref(const char *p, size_t n)
+{
+	unsigned crc = 0;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= (unsigned)(unsigned char)p[i] << 8;
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+	}
+	return crc;
+}
+
+static void test_key_slot_vectors(void)
+{
+	CU_ASSERT_EQUAL(crc16_ref("123456789", 9), 0x31C3);
+	/* Redis Cluster spec: CRC16("123456789") = 0x31C3 */
+	CU_ASSERT_EQUAL(cmd_key_slot("123456789", 9), 0x31C3 % 16384);
+	CU_ASSERT_EQUAL(cmd_key_slot("foo", 3), 12182);
+	CU_ASSERT_EQUAL(cmd_key_slot("{user1000}.following", 20),
+			cmd_key_slot("{user1000}.followers", 20));
+	CU_ASSERT_EQUAL(cmd_key_slot("{user1000}.following", 20), cmd_key_slot("user1000", 8));
+	/* empty tag: the whole key */
+	CU_ASSERT_EQUAL(cmd_key_slot("foo{}{bar}", 10), crc16_ref("foo{}{bar}", 10) % 16384);
+	CU_ASSERT_NOT_EQUAL(cmd_key_slot("foo{}{bar}", 10), cmd_key_slot("bar", 3));
+	/* first '{' to first '}' after it */
+	CU_ASSERT_EQUAL(cmd_key_slot("foo{{bar}}zap", 13), cmd_key_slot("{bar", 4));
+	CU_ASSERT_EQUAL(cmd_key_slot("foo{bar}{zap}", 13), cmd_key_slot("bar", 3));
+	CU_ASSERT_EQUAL(cmd_key_slot("foo{bar", 7), crc16_ref("foo{bar", 7) % 16384);
+	CU_ASSERT_EQUAL(cmd_key_slot("", 0), 0);
+	for (int i = 0; i < 1000; i++) {
+		char k[32];
+		int n = snprintf(k, sizeof(k), "k%d", i);
+		CU_ASSERT_EQUAL_FATAL(cmd_key_slot(k, (size_t)n), crc16_ref(k, (size_t)n) % 16384);
+	}
+}
+
+static void test_slot_table(void)
+{
+	static uint16_t owner[CMD_SLOTS];
+	for (int n = 1; n <= 7; n++) {
+		engine_fill_slots(owner, n);
+		CU_ASSERT_EQUAL(owner[0], 0);
+		CU_ASSERT_EQUAL(owner[CMD_SLOTS - 1], n - 1);
+		int count[8] = {0};
+		for (int s = 0; s < CMD_SLOTS; s++) {
+			count[owner[s]]++;
+			if (s)
+				CU_ASSERT_TRUE_FATAL(owner[s] == owner[s - 1] || owner[s] == owner[s - 1] + 1);
+		}
+		for (int w = 0; w < n; w++) {
+			CU_ASSERT_TRUE(count[w] >= CMD_SLOTS / n - 1);
+			CU_ASSERT_TRUE(count[w] <= CMD_SLOTS / n + 1);
+		}
+	}
+	engine_fill_slots(owner, 2);
+	CU_ASSERT_EQUAL(owner[8191], 0);
+	CU_ASSERT_EQUAL(owner[8192], 1);
+}
+
+/* ================================================= loopback transport */
+
+/*
+ * A transport without sockets: the test thread queues "connect", "input"
+ * and "peer closed" events for a worker; the worker's poll delivers them,
+ * captures output into per-connection buffers, and completes sends and
+ * closes on its next poll, the way a real transport would.
+ */
+#define FT_CONNS 64
+
+struct ft_event {
+	int type; /* 0 open, 1 input, 2 eof */
+	int id;
+	char *data;
+	size_t len;
+	struct ft_event *next;
+};
+
+struct ftc {
+	int id;
+	bool closing;
+};
+
+struct ft_pending {
+	struct conn *c;
+	long sent; /* -1: closed */
+};
+
+struct ft_worker {
+	struct worker *w;
+	pthread_mutex_t mu;
+	struct ft_event *head, *tail;
+	int efd;
+	struct ft_pending pend[FT_CONNS * 4];
+	int npend;
+};
+
+struct ft_shared {
+	pthread_mutex_t mu;
+	char *out[FT_CONNS];
+	size_t outlen[FT_CONNS];
+	bool opened[FT_CONNS], closed[FT_CONNS];
+	struct ft_worker *fw[8];
+	_Atomic int accepting;
+};
+
+static struct ft_shared ft; /* the transport has no user argument: test-only global */
+
+static void ft_out_append(int id, const char *p, size_t n)
+{
+	pthread_mutex_lock(&ft.mu);
+	ft.out[id] = realloc(ft.out[id], ft.outlen[id] + n + 1);
+	memcpy(ft.out[id] + ft.outlen[id], p, n);
+	ft.outlen[id] += n;
+	ft.out[id][ft.outlen[id]] = '\0';
+	pthread_mutex_unlock(&ft.mu);
+}
+
+static void *ft_init(struct worker *w, char *err, size_t errlen)
+{
+	struct ft_worker *f = calloc(1, sizeof(*f));
+	f->w = w;
+	pthread_mutex_init(&f->mu, NULL);
+	f->efd = eventfd(0, EFD_NONBLOCK);
+	pthread_mutex_lock(&ft.mu);
+	ft.fw[worker_id(w)] = f;
+	pthread_mutex_unlock(&ft.mu);
+	return f;
+}
+
+static void ft_fini(struct worker *w)
+{
+	struct ft_worker *f = worker_transport(w);
+	while (f->head) {
+		struct ft_event *ev = f->head;
+		f->head = ev->next;
+		free(ev->data);
+		free(ev);
+	}
+	close(f->efd);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+static int ft_poll(struct worker *w, int timeout_ms)
+{
+	struct ft_worker *f = worker_transport(w);
+	/* completions of the previous turn's sends and closes */
+	int npend = f->npend;
+	struct ft_pending pend[FT_CONNS * 4];
+	memcpy(pend, f->pend, sizeof(pend[0]) * (size_t)npend);
+	f->npend = 0;
+	for (int i = 0; i < npend; i++) {
+		struct ftc *fc = engine_conn_priv(pend[i].c);
+		if (pend[i].sent >= 0) {
+			if (!fc->closing)
+				engine_conn_sent(w, pend[i].c, pend[i].sent);
+		} else {
+			int id = fc->id;
+			engine_conn_closed(w, pend[i].c);
+			pthread_mutex_lock(&ft.mu);
+			ft.closed[id] = true;
+			pthread_mutex_unlock(&ft.mu);
+		}
+	}
+	pthread_mutex_lock(&f->mu);
+	struct ft_event *ev = f->head;
+	f->head = f->tail = NULL;
+	pthread_mutex_unlock(&f->mu);
+	if (!ev && !npend && timeout_ms > 0) {
+		struct pollfd p = { .fd = f->efd, .events = POLLIN };
+		poll(&p, 1, timeout_ms);
+		uint64_t v;
+		if (read(f->efd, &v, sizeof(v)) < 0)
+			v = 0;
+		pthread_mutex_lock(&f->mu);
+		ev = f->head;
+		f->head = f->tail = NULL;
+		pthread_mutex_unlock(&f->mu);
+	}
+	static __thread struct conn *conns[FT_CONNS];
+	while (ev) {
+		struct ft_event *next = ev->next;
+		if (ev->type == 0) {
+			struct conn *c = engine_conn_open(w, -1, "127.0.0.1:5000", "127.0.0.1:6379");
+			*(struct ftc *)engine_conn_priv(c) = (struct ftc){ .id = ev->id };
+			conns[ev->id] = c;
+			pthread_mutex_lock(&ft.mu);
+			ft.opened[ev->id] = true;
+			pthread_mutex_unlock(&ft.mu);
+		} else if (conns[ev->id] && !engine_conn_closing(conns[ev->id])) {
+			if (ev->type == 1)
+				engine_conn_input(w, conns[ev->id], ev->data, ev->len);
+			else
+				engine_conn_eof(w, conns[ev->id]);
+		}
+		free(ev->data);
+		free(ev);
+		ev = next;
+	}
+	return 0;
+}
+
+static void ft_flush(struct worker *w, struct conn *c)
+{
+	struct ft_worker *f = worker_transport(w);
+	const char *p;
+	size_t n;
+	if (!engine_conn_take_output(c, &p, &n))
+		return;
+	/* a short write now and then, to exercise resumed sends */
+	size_t take = n > 10 && (n % 3) == 0 ? n / 2 : n;
+	ft_out_append(((struct ftc *)engine_conn_priv(c))->id, p, take);
+	f->pend[f->npend++] = (struct ft_pending){ c, (long)take };
+}
+
+static void ft_set_reading(struct worker *w, struct conn *c, bool on) { (void)w; (void)c; (void)on; }
+
+static void ft_close(struct worker *w, struct conn *c)
+{
+	struct ft_worker *f = worker_transport(w);
+	((struct ftc *)engine_conn_priv(c))->closing = true;
+	f->pend[f->npend++] = (struct ft_pending){ c, -1 }; /* after any send in flight */
+}
+
+static void ft_wake(struct worker *dst)
+{
+	struct ft_worker *f = worker_transport(dst);
+	uint64_t one = 1;
+	ssize_t rc = write(f->efd, &one, sizeof(one));
+	(void)rc;
+}
+
+static void ft_stop_accepting(struct worker *w) { atomic_store(&ft.accepting, 0); }
+
+static const struct transport_ops ft_ops = {
+	.name = "loopback",
+	.conn_priv_size = sizeof(struct ftc),
+	.worker_init = ft_init,
+	.worker_fini = ft_fini,
+	.poll = ft_poll,
+	.flush = ft_flush,
+	.set_reading = ft_set_reading,
+	.close = ft_close,
+	.wake = ft_wake,
+	.stop_accepting = ft_stop_accepting,
+};
+
+static void ft_push(int worker, int type, int id, const char *data, size_t len)
+{
+	struct ft_event *ev = calloc(1, sizeof(*ev));
+	ev->type = type;
+	ev->id = id;
+	if (len) {
+		ev->data = malloc(len);
+		memcpy(ev->data, data, len);
+		ev->len = len;
+	}
+	struct ft_worker *f = ft.fw[worker];
+	pthread_mutex_lock(&f->mu);
+	if (f->tail)
+		f->tail->next = ev;
+	else
+		f->head = ev;
+	f->tail = ev;
+	pthread_mutex_unlock(&f->mu);
+	uint64_t one = 1;
+	ssize_t rc = write(f->efd, &one, sizeof(one));
+	(void)rc;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until conn id's output has at least n bytes (or 10 s). */
+static size_t ft_wait_out(int id, size_t n)
+{
+	int64_t deadline = mono_ms() + 10000;
+	for (;;) {
+		pthread_mutex_lock(&ft.mu);
+		size_t have = ft.outlen[id];
+		pthread_mutex_unlock(&ft.mu);
+		if (have >= n || mono_ms() > deadline)
+			return have;
+		usleep(1000);
+	}
+}
+
+static bool ft_wait_flag(bool *flag)
+{
+	int64_t deadline = mono_ms() + 10000;
+	for (;;) {
+		pthread_mutex_lock(&ft.mu);
+		bool v = *flag;
+		pthread_mutex_unlock(&ft.mu);
+		if (v || mono_ms() > deadline)
+			return v;
+		usleep(1000);
+	}
+}
+
+static struct engine *ft_engine(int nworkers, const char *extra_name, const char *extra_value)
+{
+	memset(ft.fw, 0, sizeof(ft.fw));
+	for (int i = 0; i < FT_CONNS; i++) {
+		free(ft.out[i]);
+		ft.out[i] = NULL;
+		ft.outlen[i] = 0;
+		ft.opened[i] = ft.closed[i] = false;
+	}
+	atomic_store(&ft.accepting, 1);
+	struct wk_config cfg;
+	config_init(&cfg);
+	cfg.threads = nworkers;
+	if (extra_name) {
+		char eb[128];
+		CU_ASSERT_EQUAL_FATAL(config_set(&cfg, extra_name, extra_value, eb, sizeof(eb)), 0);
+	}
+	static const struct wk_log quiet = { .file = NULL, .level = LL_NOTHING };
+	struct engine_params p = { .cfg = &cfg, .ops = &ft_ops, .log = &quiet,
+				   .config_file = "", .executable = "/test" };
+	char err[256] = "";
+	struct engine *e = engine_new(&p, err, sizeof(err));
+	config_free(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL_FATAL(engine_start(e, err, sizeof(err)), 0);
+	return e;
+}
+
+static void ft_engine_stop(struct engine *e)
+{
+	engine_request_stop(e);
+	CU_ASSERT_EQUAL(engine_wait(e), 0);
+	engine_free(e);
+	for (int i = 0; i < FT_CONNS; i++) {
+		free(ft.out[i]);
+		ft.out[i] = NULL;
+		ft.outlen[i] = 0;
+	}
+}
+
+/* A key named prefix<N> owned by worker w of n. */
+static void key_on(int w, int n, const char *prefix, char *out, size_t outlen)
+{
+	static uint16_t owner[CMD_SLOTS];
+	engine_fill_slots(owner, n);
+	for (int i = 0;; i++) {
+		snprintf(out, outlen, "%s%d", prefix, i);
+		if (owner[cmd_key_slot(out, strlen(out))] == w)
+			return;
+	}
+}
+
+struct sb {
+	char *s;
+	size_t len;
+};
+
+static void sb_cat(struct sb *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	b->s = realloc(b->s, b->len + (size_t)n + 1);
+	memcpy(b->s + b->len, tmp, (size_t)n + 1);
+	b->len += (size_t)n;
+}
+
+static void sb_cmd(struct sb *b, int argc, const char **argv)
+{
+	sb_cat(b, "*%d\r\n", argc);
+	for (int i = 0; i < argc; i++)
+		sb_cat(b, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+}
+
+/* Pipelined INCRs alternating between a local and a remote key, with a
+ * cross-worker MGET in the middle and GETs after it: every reply in order,
+ * whatever way the bytes are split. */
+static void run_order_test(struct engine *e, int id, int worker, size_t chunk)
+{
+	char ka[32], kb[32];
+	key_on(worker, 2, "a", ka, sizeof(ka));
+	key_on(!worker, 2, "b", kb, sizeof(kb));
+	char ka2[40], kb2[40];
+	snprintf(ka2, sizeof(ka2), "%s-%d", ka, id);
+	snprintf(kb2, sizeof(kb2), "%s-%d", kb, id);
+	/* the suffix may move the key: find ones with the intended owners */
+	key_on(worker, 2, ka2, ka, sizeof(ka));
+	key_on(!worker, 2, kb2, kb, sizeof(kb));
+
+	struct sb in = {0}, want = {0};
+	for (int i = 1; i <= 60; i++) {
+		const char *c1[] = { "INCR", kb };
+		const char *c2[] = { "INCR", ka };
+		sb_cmd(&in, 2, c1);
+		sb_cmd(&in, 2, c2);
+		sb_cat(&want, ":%d\r\n:%d\r\n", i, i);
+		if (i % 20 == 0) {
+			const char *c3[] = { "MGET", ka, kb, "nokey" };
+			sb_cmd(&in, 4, c3);
+			sb_cat(&want, "*3\r\n$%d\r\n%d\r\n$%d\r\n%d\r\n$-1\r\n",
+			       i >= 10 ? 2 : 1, i, i >= 10 ? 2 : 1, i);
+			const char *c4[] = { "GET", kb };
+			sb_cmd(&in, 2, c4);
+			sb_cat(&want, "$%d\r\n%d\r\n", i >= 10 ? 2 : 1, i);
+		}
+	}
+	ft_push(worker, 0, id, NULL, 0);
+	for (size_t off = 0; off < in.len; off += chunk)
+		ft_push(worker, 1, id, in.s + off, off + chunk <= in.len ? chunk : in.len - off);
+	size_t have = ft_wait_out(id, want.len);
+	CU_ASSERT_EQUAL(have, want.len);
+	pthread_mutex_lock(&ft.mu);
+	CU_ASSERT_TRUE(ft.out[id] && memcmp(ft.out[id], want.s, want.len) == 0);
+	if (!ft.out[id] || memcmp(ft.out[id], want.s, want.len) != 0)
+		fprintf(stderr, "\nchunk %zu: got %zu bytes: %.200s\n", chunk, have,
+			ft.out[id] ? ft.out[id] : "");
+	pthread_mutex_unlock(&ft.mu);
+	free(in.s);
+	free(want.s);
+	(void)e;
+}
+
+static void test_engine_reply_order(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	int id = 0;
+	/* whole pipeline at once, byte by byte, and odd sizes, on both workers */
+	size_t chunks[] = { 1 << 20, 1, 2, 3, 7, 13, 64, 1000 };
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
+		for (int w = 0; w < 2; w++)
+			run_order_test(e, id++, w, chunks[i]);
+	ft_engine_stop(e);
+}
+
+static void test_engine_one_worker(void)
+{
+	struct engine *e = ft_engine(1, NULL, NULL);
+	ft_push(0, 0, 0, NULL, 0);
+	const char *in = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\nGET k\r\n*2\r\n$4\r\nMGET\r\n$1\r\nk\r\n";
+	ft_push(0, 1, 0, in, strlen(in));
+	const char *want = "+OK\r\n$1\r\nv\r\n*1\r\n$1\r\nv\r\n";
+	CU_ASSERT_EQUAL(ft_wait_out(0, strlen(want)), strlen(want));
+	CU_ASSERT_STRING_EQUAL(ft.out[0], want);
+	ft_engine_stop(e);
+}
+
+/* Protocol error: Redis's text, then the connection closes; commands
+ * before it are answered. */
+static void test_engine_protocol_error(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	ft_push(0, 0, 0, NULL, 0);
+	const char *in = "SET a 1\r\n*1\r\n$x\r\n";
+	ft_push(0, 1, 0, in, strlen(in));
+	CU_ASSERT_TRUE(ft_wait_flag(&ft.closed[0]));
+	pthread_mutex_lock(&ft.mu);
+	CU_ASSERT_PTR_NOT_NULL(ft.out[0]);
+	if (ft.out[0]) {
+		CU_ASSERT_NSTRING_EQUAL(ft.out[0], "+OK\r\n-ERR Protocol error: ", 26);
+	}
+	pthread_mutex_unlock(&ft.mu);
+	ft_engine_stop(e);
+}
+
+/* QUIT answers +OK and closes after it; later commands are not run. */
+static void test_engine_quit(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char kb[32];
+	key_on(1, 2, "q", kb, sizeof(kb));
+	ft_push(0, 0, 0, NULL, 0);
+	struct sb in = {0};
+	sb_cat(&in, "SET %s 1\r\nQUIT\r\nSET %s 2\r\n", kb, kb);
+	ft_push(0, 1, 0, in.s, in.len);
+	CU_ASSERT_TRUE(ft_wait_flag(&ft.closed[0]));
+	CU_ASSERT_STRING_EQUAL(ft.out[0], "+OK\r\n+OK\r\n");
+	ft_push(0, 0, 1, NULL, 0);
+	sb_cat(&in, "");
+	const char *get = "GET ";
+	struct sb g = {0};
+	sb_cat(&g, "%s%s\r\n", get, kb);
+	ft_push(0, 1, 1, g.s, g.len);
+	CU_ASSERT_EQUAL(ft_wait_out(1, 7), 7);
+	CU_ASSERT_STRING_EQUAL(ft.out[1], "$1\r\n1\r\n");
+	free(in.s);
+	free(g.s);
+	ft_engine_stop(e);
+}
+
+/* Clients that vanish while their replies are being computed elsewhere:
+ * nothing leaks or crashes (the ASan build checks), other clients go on. */
+static void test_engine_disconnect_mid_request(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char kb[32];
+	key_on(1, 2, "d", kb, sizeof(kb));
+	for (int id = 0; id < 20; id++) {
+		struct sb in = {0};
+		for (int i = 0; i < 200; i++)
+			sb_cat(&in, "SET %s %d\r\nMGET %s a b c\r\n", kb, i, kb);
+		ft_push(0, 0, id, NULL, 0);
+		ft_push(0, 1, id, in.s, in.len);
+		ft_push(0, 2, id, NULL, 0); /* peer closed right after sending */
+		free(in.s);
+	}
+	for (int id = 0; id < 20; id++)
+		CU_ASSERT_TRUE(ft_wait_flag(&ft.closed[id]));
+	ft_push(1, 0, 30, NULL, 0);
+	struct sb g = {0};
+	sb_cat(&g, "GET %s\r\n", kb);
+	ft_push(1, 1, 30, g.s, g.len);
+	CU_ASSERT_EQUAL(ft_wait_out(30, 9), 9);
+	CU_ASSERT_STRING_EQUAL(ft.out[30], "$3\r\n199\r\n");
+	free(g.s);
+	ft_engine_stop(e);
+}
+
+/* maxclients: the client over the limit gets Redis's error and is closed. */
+static void test_engine_maxclients(void)
+{
+	struct engine *e = ft_engine(2, "maxclients", "2");
+	ft_push(0, 0, 0, NULL, 0);
+	ft_push(1, 0, 1, NULL, 0);
+	CU_ASSERT_TRUE(ft_wait_flag(&ft.opened[0]));
+	CU_ASSERT_TRUE(ft_wait_flag(&ft.opened[1]));
+	ft_push(0, 0, 2, NULL, 0);
+	CU_ASSERT_TRUE(ft_wait_flag(&ft.closed[2]));
+	CU_ASSERT_STRING_EQUAL(ft.out[2], "-ERR max number of clients reached\r\n");
+	CU_ASSERT_FALSE(ft.closed[0]);
+	ft_engine_stop(e);
+}
+
+/* A query buffer over the limit closes the client. */
+static void test_engine_query_limit(void)
+{
+	struct engine *e = ft_engine(1, "client-query-buffer-limit", "1mb");
+	ft_push(0, 0, 0, NULL, 0);
+	const char *hdr = "*2\r\n$3\r\nGET\r\n$2000000\r\n";
+	ft_push(0, 1, 0, hdr, strlen(hdr));
+	char *junk = calloc(1, 64 * 1024);
+	memset(junk, 'x', 64 * 1024);
+	for (int i = 0; i < 20; i++)
+		ft_push(0, 1, 0, junk, 64 * 1024);
+	free(junk);
+	CU_ASSERT_TRUE(ft_wait_flag(&ft.closed[0]));
+	ft_engine_stop(e);
+}
+
+/* SHUTDOWN stops the engine: the stop fd becomes readable. */
+static void test_engine_shutdown_command(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	ft_push(1, 0, 0, NULL, 0);
+	ft_push(1, 1, 0, "SHUTDOWN\r\n", 10);
+	struct pollfd p = { .fd = engine_stop_fd(e), .events = POLLIN };
+	CU_ASSERT_EQUAL(poll(&p, 1, 10000), 1);
+	CU_ASSERT_EQUAL(engine_wait(e), 0);
+	engine_free(e);
+	for (int i = 0; i < FT_CONNS; i++) {
+		free(ft.out[i]);
+		ft.out[i] = NULL;
+		ft.outlen[i] = 0;
+	}
+}
+
+int main(void)
+{
+	pthread_mutex_init(&ft.mu, NULL);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite ring = CU_add_suite("ring", NULL, NULL);
+	CU_add_test(ring, "single thread: full, empty, wraparound", test_ring_single_thread);
+	CU_add_test(ring, "two threads: 10M messages in order", test_ring_two_threads);
+	CU_pSuite slots = CU_add_suite("slots", NULL, NULL);
+	CU_add_test(slots, "key slot vectors (cluster spec)", test_key_slot_vectors);
+	CU_add_test(slots, "slot table ranges", test_slot_table);
+	CU_pSuite eng = CU_add_suite("engine", NULL, NULL);
+	CU_add_test(eng, "reply order across workers, any split", test_engine_reply_order);
+	CU_add_test(eng, "one worker", test_engine_one_worker);
+	CU_add_test(eng, "protocol error closes", test_engine_protocol_error);
+	CU_add_test(eng, "QUIT", test_engine_quit);
+	CU_add_test(eng, "disconnect mid-request", test_engine_disconnect_mid_request);
+	CU_add_test(eng, "maxclients", test_engine_maxclients);
+	CU_add_test(eng, "query buffer limit", test_engine_query_limit);
+	CU_add_test(eng, "SHUTDOWN command", test_engine_shutdown_command);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
