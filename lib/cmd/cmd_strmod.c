@@ -213,8 +213,8 @@ void str_decrby(struct cmd_ctx *c)
 /*
  * incrbyfloatCommand: long double arithmetic and Redis's human format
  * ("%.17Lf", trailing zeros trimmed), so "10.5" + 0.1 is "10.6". The key's
- * TTL is kept. (Redis stores the result as embstr/raw; wirekv's store may
- * pick int for an integral result, which only OBJECT ENCODING shows.)
+ * TTL is kept. Like Redis the result is never int-encoded (embstr/raw), even
+ * when integral: OBJECT ENCODING shows it.
  */
 void str_incrbyfloat(struct cmd_ctx *c)
 {
@@ -254,7 +254,7 @@ void str_incrbyfloat(struct cmd_ctx *c)
 		return;
 	}
 	if (!shard_set_str(c->env->shard, c->db, key->ptr, key->len, buf, (size_t)len,
-			   SET_KEEPTTL))
+			   SET_KEEPTTL | SET_NOINT))
 		cmd_reply_oom(c->r);
 	else
 		reply_bulk(c->r, buf, (size_t)len);

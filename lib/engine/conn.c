@@ -3,6 +3,7 @@
  * Everything runs on the conn's worker.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,9 +276,7 @@ static bool conn_can_parse(const struct conn *c)
 
 static int conn_grow_spans(struct conn *c, int want)
 {
-	int cap = c->spans_cap;
-	while (cap < want)
-		cap *= 2;
+	int cap = want;
 	struct resp_span *s;
 	if (c->spans == c->spans_inline) {
 		s = malloc(sizeof(*s) * (size_t)cap);
@@ -311,13 +310,20 @@ static size_t conn_parse(struct worker *w, struct conn *c, char *buf, size_t len
 {
 	size_t off = 0;
 	while (off < len && conn_can_parse(c)) {
+		/* settings may change by CONFIG SET between commands */
 		c->parser.unauth = !c->client.authenticated;
+		c->parser.max_bulk_len = w->cfg.proto_max_bulk_len;
 		enum resp_status st = resp_parse(&c->parser, buf + off, len - off,
 						 c->spans, c->spans_cap);
 		if (st == RESP_MORE)
 			break;
 		if (st == RESP_ARGV_FULL) {
-			if (conn_grow_spans(c, c->parser.argc_total) < 0) {
+			/* double as arguments arrive: the announced count
+			 * (up to INT_MAX) is a claim, not a reservation */
+			int want = c->spans_cap > INT_MAX / 2 ? INT_MAX : c->spans_cap * 2;
+			if (want > c->parser.argc_total)
+				want = c->parser.argc_total;
+			if (conn_grow_spans(c, want) < 0) {
 				conn_close(w, c);
 				return len;
 			}

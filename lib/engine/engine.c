@@ -164,8 +164,8 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start worker thread %d: %s", started, strerror(errno));
 		abort();
 	}
+	e->started = true; /* before the barrier: workers read it after it */
 	pthread_barrier_wait(&e->init_barrier);
-	e->started = true;
 	if (atomic_load(&e->init_failed)) {
 		for (int i = 0; i < e->n; i++) {
 			if (e->w[i]->err[0] && err[0] == '\0')
@@ -202,6 +202,8 @@ int engine_wait(struct engine *e)
 		if (e->w[i]->status < 0)
 			rc = -1;
 	}
+	for (int i = 0; i < e->n; i++)
+		worker_cleanup(e->w[i]);
 	e->started = false;
 	pthread_barrier_destroy(&e->init_barrier);
 	return rc;

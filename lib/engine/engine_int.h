@@ -257,6 +257,7 @@ void coord_run_ready(struct worker *w);
 
 /* worker.c */
 void *worker_main(void *arg);
+void worker_cleanup(struct worker *w);
 void worker_refresh_clock(struct worker *w);
 void worker_wake(struct worker *from, int dst);
 int worker_argv_reserve(struct worker *w, int argc);

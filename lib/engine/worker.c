@@ -243,9 +243,13 @@ static bool worker_stop_step(struct worker *w)
 		w->stopping = true;
 		w->stop_deadline_ms = w->now_ms + STOP_DRAIN_MS;
 		w->ops->stop_accepting(w);
-		for (struct conn *c = w->conns; c; c = c->next) {
-			c->flags |= CONN_CLOSING;
-			conn_maybe_finish(w, c);
+		/* like a peer's EOF: run what was already received (also input
+		 * held back behind replies from other workers), answer it,
+		 * then close; new input is ignored */
+		for (struct conn *c = w->conns, *next; c; c = next) {
+			next = c->next;
+			c->flags |= CONN_EOF;
+			conn_process_qbuf(w, c);
 		}
 	}
 	if (!w->drained && w->nconns == 0) {
@@ -348,8 +352,14 @@ static void worker_pin(struct worker *w)
 	}
 }
 
-static void worker_cleanup(struct worker *w)
+/* After every worker thread has exited (engine_wait): the transport's
+ * state outlives all threads, so a late wake() never touches freed memory. */
+void worker_cleanup(struct worker *w)
 {
+	if (w->tp) {
+		w->ops->worker_fini(w);
+		w->tp = NULL;
+	}
 	while (w->conns) {
 		struct conn *c = w->conns;
 		w->conns = c->next;
@@ -382,9 +392,6 @@ void *worker_main(void *arg)
 		atomic_store(&e->init_failed, 1);
 	pthread_barrier_wait(&e->init_barrier);
 	if (atomic_load(&e->init_failed)) {
-		if (w->tp)
-			w->ops->worker_fini(w);
-		worker_cleanup(w);
 		w->status = w->tp ? 0 : -1;
 		return NULL;
 	}
@@ -398,8 +405,5 @@ void *worker_main(void *arg)
 			atomic_fetch_add(&e->ndrained, 1);
 		}
 	}
-	/* the transport lets go of every conn, then what is left is freed */
-	w->ops->worker_fini(w);
-	worker_cleanup(w);
-	return NULL;
+	return NULL; /* engine_wait tears down the transport, conns and shard */
 }

@@ -11,10 +11,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 
 #define PROTO_INLINE_MAX_SIZE (64 * 1024)      /* inline line / count line */
-#define PROTO_MBULK_MAX (1024 * 1024)          /* max args in a multibulk */
+#define PROTO_MBULK_MAX INT_MAX                /* max args in a multibulk (Redis 7.0) */
 #define PROTO_BULK_MAX_DEFAULT (512LL * 1024 * 1024) /* proto-max-bulk-len */
 #define PROTO_UNAUTH_MBULK_MAX 10              /* before AUTH, like Redis 7 */
 #define PROTO_UNAUTH_BULK_MAX 16384

@@ -166,15 +166,13 @@ enum resp_status resp_parse(struct resp_parser *p, char *buf, size_t len,
 			p->need = len + 1;
 			return RESP_MORE;
 		}
-		/* Redis 7.0 checks INT_MAX, then the unauthenticated limit;
-		 * PROTO_MBULK_MAX is our own, tighter cap, checked last so an
-		 * unauthenticated client gets Redis's exact text */
-		if (!valid || ll > INT_MAX)
+		/* Redis 7.0's order: INT_MAX first, then the unauthenticated
+		 * limit. Callers grow argv as arguments arrive (RESP_ARGV_FULL),
+		 * never to the announced count at once. */
+		if (!valid || ll > PROTO_MBULK_MAX)
 			return resp_fail(p, RESP_ERR_INVALID_MBULK);
 		if (ll > PROTO_UNAUTH_MBULK_MAX && p->unauth)
 			return resp_fail(p, RESP_ERR_UNAUTH_MBULK);
-		if (ll > PROTO_MBULK_MAX)
-			return resp_fail(p, RESP_ERR_INVALID_MBULK);
 		if (ll <= 0)
 			return resp_done(p, next); /* *0, *-1: nothing to run */
 		p->argc_total = (int)ll;

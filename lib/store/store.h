@@ -31,6 +31,7 @@ enum obj_enc { ENC_RAW = 0, ENC_INT = 1, ENC_EMBSTR = 8 };
 /* set flags */
 #define SET_KEEPTTL 1u    /* keep the existing TTL instead of clearing it */
 #define SET_RAW 2u        /* store as raw even if short/integer (APPEND, SETRANGE results) */
+#define SET_NOINT 4u      /* never int-encode: embstr/raw by length (INCRBYFLOAT results) */
 
 struct shard_stats {
 	uint64_t expired_keys;   /* lazy + active */

@@ -58,7 +58,7 @@ struct sentry *shard_set_str(struct shard *s, int db, const char *key, size_t kl
 	struct sentry **link = shard_find_for_write(s, d, h, key, klen, &t);
 	long long iv;
 
-	if (!(flags & SET_RAW) && vlen <= 20 && store_string2ll(val, vlen, &iv)) {
+	if (!(flags & (SET_RAW | SET_NOINT)) && vlen <= 20 && store_string2ll(val, vlen, &iv)) {
 		int64_t x = iv;
 		return store_value(s, d, link, h, key, klen, &x, sizeof(x), ENC_INT,
 				   flags & SET_KEEPTTL);

@@ -152,27 +152,13 @@ static int uring_poll(struct worker *w, int timeout_ms)
 	struct utp *t = worker_transport(w);
 	int rc;
 	if (timeout_ms > 0) {
-		/*
-		 * Under load, coalesce: with DEFER_TASKRUN the kernel does not
-		 * wake us before `nr` completions are pending, so one wake-up
-		 * serves several requests (like NIC interrupt moderation). The
-		 * short timeout bounds the added latency; a quiet worker
-		 * (last turn saw few events) waits for one completion as usual.
-		 */
-		rc = -ETIME;
-		if (t->last_events >= 8) {
-			unsigned nr = t->last_events / 2 > 16 ? 16 : t->last_events / 2;
-			rc = wait_cqes(t, nr, URING_COALESCE_NS);
-		}
-		if (rc == -ETIME && io_uring_cq_ready(&t->ring) == 0)
-			rc = wait_cqes(t, 1, (long long)timeout_ms * 1000000);
+		rc = wait_cqes(t, 1, (long long)timeout_ms * 1000000);
 	} else {
 		rc = io_uring_submit_and_get_events(&t->ring);
 	}
 	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
 		return rc;
 	/* a bounded number of rounds: the CQ may refill while we work */
-	unsigned total = 0;
 	for (int round = 0; round < 4; round++) {
 		unsigned head, n = 0;
 		struct io_uring_cqe *cqe;
@@ -185,11 +171,9 @@ static int uring_poll(struct worker *w, int timeout_ms)
 			io_uring_buf_ring_advance(t->br, t->br_added);
 			t->br_added = 0;
 		}
-		total += n;
 		if (n == 0)
 			break;
 	}
-	t->last_events = total;
 	uring_reap(t);
 	return 0;
 }

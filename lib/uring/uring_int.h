@@ -13,7 +13,6 @@
 #define URING_NBUFS 512                 /* provided receive buffers per worker (power of 2) */
 #define URING_BUFSZ (16 * 1024)         /* like Redis's PROTO_IOBUF_LEN */
 #define URING_BGID 0
-#define URING_COALESCE_NS 50000         /* longest wait for a batch of completions */
 
 /*
  * user_data of every SQE: a pointer to one of the objects below (all
@@ -66,7 +65,6 @@ struct utp {
 	uint64_t efd_val;
 	struct uconn *conns;
 	struct uconn *reap;           /* I/O done: hand back to the engine */
-	unsigned last_events;         /* CQEs handled by the last poll */
 	bool ring_ok, br_ok;
 } __attribute__((aligned(64)));
 

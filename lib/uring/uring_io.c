@@ -229,6 +229,9 @@ void uring_stop_accepting(struct worker *w)
 		if (l->armed)
 			cancel(t, ud_make(l, UD_ACCEPT));
 		if (l->fd >= 0) {
+			/* a pending multishot accept holds the file open until
+			 * its cancel completes; shutdown stops listening now */
+			shutdown(l->fd, SHUT_RDWR);
 			close(l->fd);
 			l->fd = -1;
 		}

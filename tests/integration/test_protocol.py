@@ -38,6 +38,17 @@ PROTOCOL_ERRORS = [
 ]
 
 
+
+def _vsz_kb(srv):
+    try:
+        with open(f'/proc/{srv.proc.pid}/status') as f:
+            for line in f:
+                if line.startswith('VmSize:'):
+                    return int(line.split()[1])
+    except (OSError, AttributeError):
+        return None
+    return None
+
 class Protocol(unittest.TestCase):
     threads = 1
 
@@ -89,6 +100,22 @@ class Protocol(unittest.TestCase):
             c.settimeout(0.5)
             with self.assertRaises(socket.timeout):
                 c.read()
+
+    def test_huge_count_reserves_nothing(self):
+        # Redis 7 accepts counts up to INT_MAX and waits for the arguments;
+        # the announced count must not make the server reserve memory for
+        # it (argv grows as arguments arrive), and a command that does
+        # arrive in full afterwards on another connection is served.
+        vsz_before = _vsz_kb(self.srv)
+        with self.srv.conn() as c:
+            c.send(b'*2147483647\r\n' + b'$4\r\nECHO\r\n' * 40)
+            c.settimeout(0.5)
+            with self.assertRaises(socket.timeout):
+                c.read()
+            with self.srv.conn() as other:
+                self.assertEqual(other.cmd('PING').raw, b'+PONG\r\n')
+            if vsz_before is not None:
+                self.assertLess(_vsz_kb(self.srv) - vsz_before, 1024 * 1024)
 
     def test_unknown_command_and_arity(self):
         with self.srv.conn() as c:

@@ -442,6 +442,8 @@ static void test_incrbyfloat(void)
 	EXPECT(h, "SET f abc", "+OK\r\n");
 	EXPECT(h, "INCRBYFLOAT f 1", "-ERR value is not a valid float\r\n");
 	EXPECT(h, "INCRBYFLOAT nf 5.0e3", "$4\r\n5000\r\n");
+	/* Redis never int-encodes an INCRBYFLOAT result, even an integral one */
+	EXPECT(h, "OBJECT ENCODING nf", "$6\r\nembstr\r\n");
 	EXPECT(h, "INCRBYFLOAT nf2 -0.0", "$1\r\n0\r\n");
 	EXPECT(h, "INCRBYFLOAT nf3 0x10", "$2\r\n16\r\n");
 	EXPECT(h, "SET f 5", "+OK\r\n");
