@@ -415,6 +415,7 @@ void engine_conn_input(struct worker *w, struct conn *c, char *data, size_t len)
 {
 	worker_refresh_clock(w);
 	w->stats.net_input_bytes += len;
+	c->rx_turn = w->stats.loop_turns;
 	if (c->flags & (CONN_CLOSING | CONN_DEAD | CONN_EOF))
 		return;
 	if (c->qlen || !conn_can_parse(c)) {

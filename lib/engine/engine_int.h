@@ -28,6 +28,7 @@
 #define BATCH_KEEP (1u << 20)           /* batch buffers larger than this are freed */
 #define BATCH_FREELIST 16
 #define STOP_DRAIN_MS 2000              /* graceful stop: give in-flight replies this long */
+#define STOP_GRACE_MS 100               /* ... and keep reading what clients had sent this long */
 
 /* ------------------------------------------------------------ messages */
 
@@ -103,6 +104,7 @@ struct conn {
 	int fill;
 	size_t sent_off;              /* bytes of out[!fill] already sent */
 	int64_t soft_since_ms;        /* over the soft output limit since (0 = not) */
+	uint64_t rx_turn;             /* loop turn of the last input (graceful stop) */
 
 	/* pending replies, FIFO; slot seq s is at slots[(head + s - head_seq) & mask] */
 	struct rslot *slots;
@@ -176,6 +178,8 @@ struct worker {
 	bool stopping;                /* this worker has begun its graceful stop */
 	bool drained;
 	int64_t stop_deadline_ms;
+	int64_t stop_grace_ms;        /* until then, still read what clients send */
+	bool stop_eof;                /* grace over: every conn treated as at EOF */
 
 	struct wk_config cfg;
 	struct cmd_stats stats;

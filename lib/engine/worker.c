@@ -235,22 +235,41 @@ static void worker_hz(struct worker *w)
 			conn_check_output_limits(w, c);
 }
 
-/* Graceful stop; returns true when this worker may leave its loop. */
+/*
+ * Graceful stop, in three stages; returns true when this worker may leave
+ * its loop. (1) Stop accepting. For STOP_GRACE_MS, keep serving: input
+ * clients had already sent may still sit in the kernel's socket buffers, and
+ * their replies are what a graceful stop owes them; a conn that is idle (no
+ * work, no input in this turn) is closed at once. (2) Then every conn is
+ * treated as at EOF: what was received runs, its replies go out, it closes.
+ * (3) At STOP_DRAIN_MS whatever is left is closed.
+ */
 static bool worker_stop_step(struct worker *w)
 {
 	struct engine *e = w->e;
 	if (!w->stopping) {
 		w->stopping = true;
 		w->stop_deadline_ms = w->now_ms + STOP_DRAIN_MS;
+		w->stop_grace_ms = w->now_ms + STOP_GRACE_MS;
 		w->ops->stop_accepting(w);
-		/* like a peer's EOF: run what was already received (also input
-		 * held back behind replies from other workers), answer it,
-		 * then close; new input is ignored */
+	}
+	if (!w->stop_eof) {
+		bool grace_over = w->now_ms >= w->stop_grace_ms;
 		for (struct conn *c = w->conns, *next; c; c = next) {
 			next = c->next;
-			c->flags |= CONN_EOF;
-			conn_process_qbuf(w, c);
+			if (c->flags & (CONN_CLOSING | CONN_CLOSE_REQ | CONN_DEAD))
+				continue;
+			bool idle = !conn_has_work(c) && !c->qlen && !(c->flags & CONN_HELD) &&
+				    c->rx_turn + 1 < w->stats.loop_turns; /* input is stamped before the turn count moves */
+			if (grace_over || idle) {
+				/* like a peer's EOF: run what was received
+				 * (also input held back behind replies from
+				 * other workers), answer it, then close */
+				c->flags |= CONN_EOF;
+				conn_process_qbuf(w, c);
+			}
 		}
+		w->stop_eof = grace_over;
 	}
 	if (!w->drained && w->nconns == 0) {
 		w->drained = true;

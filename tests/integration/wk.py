@@ -363,8 +363,10 @@ class Server:
         except subprocess.TimeoutExpired:
             return None
 
-    def stop(self, timeout=10.0):
-        """SIGTERM, wait, SIGKILL on timeout. Returns the exit status."""
+    def stop(self, timeout=10.0, check=True):
+        """SIGTERM, wait, SIGKILL on timeout. Returns the exit status.
+        With check, a wirekv that does not exit 0 (a sanitizer report at
+        exit, a crash, a hang) raises AssertionError with its stderr."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
@@ -376,7 +378,11 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         rc = self.proc.returncode
+        err = self.stderr() if check and rc != 0 and self.kind == 'wirekv' else ''
         shutil.rmtree(self.tmpdir, ignore_errors=True)
+        if err or (check and rc != 0 and self.kind == 'wirekv'):
+            self.proc = None
+            raise AssertionError(f'wirekv exited with status {rc}:\n{err[-4000:]}')
         return rc
 
     def __enter__(self):
