@@ -261,7 +261,7 @@ enum coord_result coord_client_list(struct coord_ctx *cc)
 		struct resp_arg sub[3] = {
 			{"__clientlist", 12}, {idbuf, (size_t)idlen}, {membuf, (size_t)memlen},
 		};
-		srv_send_all(cc, 3, sub);
+		coord_send_all(cc, 3, sub);
 		return COORD_WAIT;
 	}
 	long n = 0;
@@ -457,7 +457,7 @@ enum coord_result coord_client_kill(struct coord_ctx *cc)
 			}
 		}
 		sub[2] = skipme ? (struct resp_arg){"1", 1} : (struct resp_arg){"0", 1};
-		srv_send_all(cc, n, sub);
+		coord_send_all(cc, n, sub);
 		return COORD_WAIT;
 	}
 	long long killed = 0;

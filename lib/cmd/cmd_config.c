@@ -219,14 +219,11 @@ enum coord_result coord_config_set(struct coord_ctx *cc)
 		}
 		sub[0] = (struct resp_arg){"__configset", 11};
 		memcpy(sub + 1, cc->argv + 2, sizeof(*sub) * (size_t)(cc->argc - 2));
-		srv_send_all(cc, cc->argc - 1, sub); /* send copies argv */
+		coord_send_all(cc, cc->argc - 1, sub); /* send copies argv */
 		free(sub);
 		return COORD_WAIT;
 	}
-	const struct coord_sub *e = srv_first_error(cc);
-	if (e)
-		reply_raw(cc->r, e->reply, e->len);
-	else
+	if (!coord_forward_error(cc))
 		cmd_reply_ok(cc->r);
 	return COORD_DONE;
 }
@@ -246,7 +243,7 @@ enum coord_result coord_config_resetstat(struct coord_ctx *cc)
 {
 	if (cc->phase == 0) {
 		static const struct resp_arg sub[1] = {{"__resetstat", 11}};
-		srv_send_all(cc, 1, sub);
+		coord_send_all(cc, 1, sub);
 		return COORD_WAIT;
 	}
 	cmd_reply_ok(cc->r);

@@ -378,7 +378,7 @@ enum coord_result coord_info(struct coord_ctx *cc)
 {
 	if (cc->phase == 0) {
 		static const struct resp_arg sub[1] = {{"__info", 6}};
-		srv_send_all(cc, 1, sub);
+		coord_send_all(cc, 1, sub);
 		return COORD_WAIT;
 	}
 	bool want[NSECTIONS] = {false};

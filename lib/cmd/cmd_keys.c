@@ -4,6 +4,7 @@
  * (EXPIRE* in cmd_expire.c, whole-keyspace commands in cmd_keyspace.c,
  * RENAME/COPY in cmd_rename.c, coordinators in coord_keys.c.)
  */
+#include "cmd/cmd_docs.h"
 #include "cmd/keys_int.h"
 
 #include <limits.h>
@@ -101,30 +102,9 @@ void cmd_persist(struct cmd_ctx *c)
 
 /* ------------------------------------------------------------ OBJECT */
 
-static const char *const object_help[] = {
-	"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-	"ENCODING <key>",
-	"    Return the kind of internal representation used in order to store the value",
-	"    associated with a <key>.",
-	"FREQ <key>",
-	"    Return the access frequency index of the <key>. The returned integer is",
-	"    proportional to the logarithm of the recent access frequency of the key.",
-	"IDLETIME <key>",
-	"    Return the idle time of the <key>, that is the approximated number of",
-	"    seconds elapsed since the last access to the key.",
-	"REFCOUNT <key>",
-	"    Return the number of references of the value associated with the specified",
-	"    <key>.",
-	"HELP",
-	"    Prints this help.",
-};
-
 void cmd_object_help(struct cmd_ctx *c)
 {
-	long n = (long)(sizeof(object_help) / sizeof(object_help[0]));
-	reply_array(c->r, n);
-	for (long i = 0; i < n; i++)
-		reply_status(c->r, object_help[i]);
+	cmd_doc_reply_help(c->r, "object");
 }
 
 /* Redis's objectCommandLookupOrReply: counts hits/misses, no touch, null reply. */

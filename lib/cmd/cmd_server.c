@@ -72,20 +72,6 @@ char *srv_argdup(const struct resp_arg *a)
 	return s;
 }
 
-void srv_send_all(struct coord_ctx *cc, int argc, const struct resp_arg *argv)
-{
-	for (int w = 0; w < cc->env->nworkers; w++)
-		cc->send(cc, w, cc->db, argc, argv);
-}
-
-const struct coord_sub *srv_first_error(const struct coord_ctx *cc)
-{
-	for (int i = 0; i < cc->nsub; i++)
-		if (cc->sub[i].len > 0 && cc->sub[i].reply[0] == '-')
-			return &cc->sub[i];
-	return NULL;
-}
-
 /* Handler of rows the engine always coordinates; never reached there. */
 static void srv_coord_only(struct cmd_ctx *c)
 {

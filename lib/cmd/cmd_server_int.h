@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "cmd/cmd.h"
+#include "cmd/coord_util.h"
 
 /* Text built piece by piece (INFO, CLIENT LIST): a reply used as a plain
  * growable buffer. */
@@ -20,12 +21,6 @@ void srv_bytes_human(char *buf, size_t cap, unsigned long long n);
 
 /* A copy of a as a NUL-terminated string (malloc'd), or NULL on OOM. */
 char *srv_argdup(const struct resp_arg *a);
-
-/* Send argv to every worker (coordinators). */
-void srv_send_all(struct coord_ctx *cc, int argc, const struct resp_arg *argv);
-
-/* The first error reply among the sub-replies, or NULL. */
-const struct coord_sub *srv_first_error(const struct coord_ctx *cc);
 
 /* cmd_client.c */
 void cmd_client_setname(struct cmd_ctx *c);

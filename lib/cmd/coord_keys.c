@@ -20,6 +20,7 @@
  *  - KEYS/SCAN/DBSIZE/RANDOMKEY/FLUSHDB/FLUSHALL see or act on each
  *    worker at a slightly different moment.
  */
+#include "cmd/coord_util.h"
 #include "cmd/keys_int.h"
 
 #include <errno.h>
@@ -29,26 +30,7 @@
 
 static const char nomem_error[] = "ERR out of memory";
 
-/* Send argv to every worker. */
-static void send_all(struct coord_ctx *cc, int argc, const struct resp_arg *argv)
-{
-	for (int w = 0; w < cc->env->nworkers; w++)
-		cc->send(cc, w, cc->db, argc, argv);
-}
-
-/* If a sub-reply is an error, forward the first one and return true. */
-static bool forward_error(struct coord_ctx *cc)
-{
-	for (int i = 0; i < cc->nsub; i++) {
-		if (cc->sub[i].len > 0 && cc->sub[i].reply[0] == '-') {
-			reply_raw(cc->r, cc->sub[i].reply, cc->sub[i].len);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Sum of the integer sub-replies (after forward_error found none). */
+/* Sum of the integer sub-replies (after coord_forward_error found none). */
 static long long sum_ints(const struct coord_ctx *cc)
 {
 	long long sum = 0;
@@ -64,7 +46,7 @@ static long long sum_ints(const struct coord_ctx *cc)
 
 static enum coord_result done_sum(struct coord_ctx *cc)
 {
-	if (!forward_error(cc))
+	if (!coord_forward_error(cc))
 		reply_int(cc->r, sum_ints(cc));
 	return COORD_DONE;
 }
@@ -78,24 +60,11 @@ enum coord_result coord_sum_keys(struct coord_ctx *cc)
 {
 	if (cc->phase > 0)
 		return done_sum(cc);
-	struct resp_arg *sub = malloc(sizeof(*sub) * (size_t)cc->argc);
-	if (!sub) {
+	int sent = coord_send_by_owner(cc, &cc->argv[0], 1, 1, NULL);
+	if (sent < 0) {
 		reply_error(cc->r, nomem_error);
 		return COORD_DONE;
 	}
-	sub[0] = cc->argv[0];
-	int sent = 0;
-	for (int w = 0; w < cc->env->nworkers; w++) {
-		int n = 1;
-		for (int i = 1; i < cc->argc; i++)
-			if (cmd_key_owner(cc->env, cc->argv[i].ptr, cc->argv[i].len) == w)
-				sub[n++] = cc->argv[i];
-		if (n > 1) {
-			cc->send(cc, w, cc->db, n, sub);
-			sent++;
-		}
-	}
-	free(sub);
 	return sent ? COORD_WAIT : done_sum(cc);
 }
 
@@ -165,7 +134,7 @@ static enum coord_result move_restore(struct coord_ctx *cc)
 	const char *buf = cc->sub[0].reply;
 	size_t len = cc->sub[0].len, pos = 0;
 	struct resp_item hdr, val, exp, raw;
-	if (forward_error(cc))
+	if (coord_forward_error(cc))
 		return move_done(cc);
 	if (resp_read_item(buf, len, &pos, &hdr) != 0 || hdr.type != '*') {
 		if (st->kind == MOVE_COPY)
@@ -204,7 +173,7 @@ static enum coord_result move_restore(struct coord_ctx *cc)
 static enum coord_result move_finish(struct coord_ctx *cc)
 {
 	struct move_state *st = cc->state;
-	if (forward_error(cc))
+	if (coord_forward_error(cc))
 		return move_done(cc);
 	if (sum_ints(cc) == 0) {
 		reply_int(cc->r, 0);
@@ -248,20 +217,20 @@ enum coord_result coord_dbsize(struct coord_ctx *cc)
 {
 	if (cc->phase > 0)
 		return done_sum(cc);
-	send_all(cc, cc->argc, cc->argv);
+	coord_send_all(cc, cc->argc, cc->argv);
 	return COORD_WAIT;
 }
 
 enum coord_result coord_flush(struct coord_ctx *cc)
 {
 	if (cc->phase > 0) {
-		if (!forward_error(cc))
+		if (!coord_forward_error(cc))
 			reply_status(cc->r, "OK");
 		return COORD_DONE;
 	}
 	if (keys_flush_opts(cc->r, cc->argc, cc->argv) != 0)
 		return COORD_DONE;
-	send_all(cc, cc->argc, cc->argv);
+	coord_send_all(cc, cc->argc, cc->argv);
 	return COORD_WAIT;
 }
 
@@ -269,10 +238,10 @@ enum coord_result coord_flush(struct coord_ctx *cc)
 enum coord_result coord_keys(struct coord_ctx *cc)
 {
 	if (cc->phase == 0) {
-		send_all(cc, cc->argc, cc->argv);
+		coord_send_all(cc, cc->argc, cc->argv);
 		return COORD_WAIT;
 	}
-	if (forward_error(cc))
+	if (coord_forward_error(cc))
 		return COORD_DONE;
 	long total = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -335,10 +304,10 @@ enum coord_result coord_randomkey(struct coord_ctx *cc)
 	static const struct resp_arg dbsize[1] = {{"DBSIZE", 6}};
 	struct random_state *st = cc->state;
 	if (cc->phase == 0) {
-		send_all(cc, 1, dbsize);
+		coord_send_all(cc, 1, dbsize);
 		return COORD_WAIT;
 	}
-	if (forward_error(cc)) {
+	if (coord_forward_error(cc)) {
 		free(st);
 		cc->state = NULL;
 		return COORD_DONE;
@@ -413,7 +382,7 @@ enum coord_result coord_scan(struct coord_ctx *cc)
 		free(argv);
 		return COORD_WAIT;
 	}
-	if (forward_error(cc))
+	if (coord_forward_error(cc))
 		return COORD_DONE;
 	const char *buf = cc->sub[0].reply;
 	size_t blen = cc->sub[0].len, pos = 0;

@@ -5,74 +5,10 @@
  * repeated keys behave as with Redis (MSET a 1 a 2 leaves a = 2).
  */
 #include "cmd/cmd_strings_int.h"
+#include "cmd/coord_util.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * Splits argv[1..] into items of `span` arguments (a key, or a key and its
- * value) and sends `name` + the first `take` arguments of each item a worker
- * owns to that worker, workers in ascending order. If owners is not NULL it
- * receives a malloc'd array: owners[t] = worker of item t. 0 or -ENOMEM.
- */
-static int send_grouped(struct coord_ctx *cc, const char *name, int span, int take,
-			int **owners)
-{
-	int nitems = (cc->argc - 1) / span, nw = cc->env->nworkers;
-	int *own = malloc(sizeof(*own) * (size_t)(nitems ? nitems : 1));
-	int *count = calloc((size_t)nw, sizeof(*count));
-	int *base = malloc(sizeof(*base) * (size_t)nw);
-	int *cur = malloc(sizeof(*cur) * (size_t)nw);
-	struct resp_arg *flat = malloc(sizeof(*flat) * (size_t)(nitems * take + nw));
-	int rc = -ENOMEM;
-
-	if (!own || !count || !base || !cur || !flat)
-		goto out;
-	for (int t = 0; t < nitems; t++) {
-		const struct resp_arg *k = &cc->argv[1 + t * span];
-		own[t] = cmd_key_owner(cc->env, k->ptr, k->len);
-		count[own[t]]++;
-	}
-	for (int w = 0, off = 0; w < nw; w++) {
-		base[w] = off;
-		cur[w] = off + 1;
-		if (count[w]) {
-			flat[off].ptr = name;
-			flat[off].len = strlen(name);
-			off += 1 + count[w] * take;
-		}
-	}
-	for (int t = 0; t < nitems; t++)
-		for (int a = 0; a < take; a++)
-			flat[cur[own[t]]++] = cc->argv[1 + t * span + a];
-	for (int w = 0; w < nw; w++)
-		if (count[w])
-			cc->send(cc, w, cc->db, 1 + count[w] * take, flat + base[w]);
-	rc = 0;
-out:
-	free(count);
-	free(base);
-	free(cur);
-	free(flat);
-	if (rc == 0 && owners)
-		*owners = own;
-	else
-		free(own);
-	return rc;
-}
-
-/* The first sub-reply that is an error, forwarded as is; false if none. */
-static bool forward_error(struct coord_ctx *cc)
-{
-	for (int i = 0; i < cc->nsub; i++) {
-		if (cc->sub[i].len > 0 && cc->sub[i].reply[0] == '-') {
-			reply_raw(cc->r, cc->sub[i].reply, cc->sub[i].len);
-			return true;
-		}
-	}
-	return false;
-}
 
 /* true if every sub-reply is +OK; else replies the first other one. */
 static bool all_ok(struct coord_ctx *cc)
@@ -95,7 +31,7 @@ enum coord_result str_mget_coord(struct coord_ctx *cc)
 {
 	if (cc->phase == 0) {
 		int *owners = NULL;
-		if (send_grouped(cc, "MGET", 1, 1, &owners) != 0) {
+		if (coord_send_by_owner(cc, COORD_NAME("MGET"), 1, 1, &owners) < 0) {
 			cmd_reply_oom(cc->r);
 			return COORD_DONE;
 		}
@@ -111,7 +47,7 @@ enum coord_result str_mget_coord(struct coord_ctx *cc)
 		cmd_reply_oom(cc->r);
 		goto done;
 	}
-	if (forward_error(cc))
+	if (coord_forward_error(cc))
 		goto done;
 	for (int w = 0; w < nw; w++)
 		sub_of[w] = -1;
@@ -157,7 +93,7 @@ enum coord_result str_mset_coord(struct coord_ctx *cc)
 			cmd_reply_arity(cc->r, cc->def->name);
 			return COORD_DONE;
 		}
-		if (send_grouped(cc, "MSET", 2, 2, NULL) != 0) {
+		if (coord_send_by_owner(cc, COORD_NAME("MSET"), 2, 2, NULL) < 0) {
 			cmd_reply_oom(cc->r);
 			return COORD_DONE;
 		}
@@ -183,13 +119,13 @@ enum coord_result str_msetnx_coord(struct coord_ctx *cc)
 			cmd_reply_arity(cc->r, cc->def->name);
 			return COORD_DONE;
 		}
-		if (send_grouped(cc, STR_INTERNAL_EXISTS, 2, 1, NULL) != 0) {
+		if (coord_send_by_owner(cc, COORD_NAME(STR_INTERNAL_EXISTS), 2, 1, NULL) < 0) {
 			cmd_reply_oom(cc->r);
 			return COORD_DONE;
 		}
 		return COORD_WAIT;
 	case 1: {
-		if (forward_error(cc))
+		if (coord_forward_error(cc))
 			return COORD_DONE;
 		long long existing = 0;
 		for (int i = 0; i < cc->nsub; i++) {
@@ -206,7 +142,7 @@ enum coord_result str_msetnx_coord(struct coord_ctx *cc)
 			reply_raw(cc->r, ":0\r\n", 4);
 			return COORD_DONE;
 		}
-		if (send_grouped(cc, "MSET", 2, 2, NULL) != 0) {
+		if (coord_send_by_owner(cc, COORD_NAME("MSET"), 2, 2, NULL) < 0) {
 			cmd_reply_oom(cc->r);
 			return COORD_DONE;
 		}

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "util/util.h"
 
 _Static_assert(sizeof(enum loglevel) == sizeof(int), "enum fields are stored as int");
 _Static_assert(sizeof(enum maxmemory_policy) == sizeof(int), "enum fields are stored as int");
@@ -61,7 +62,7 @@ static long long load_number(const struct config_directive *d, const struct wk_c
 static int parse_integer(const struct config_directive *d, const char *s, size_t len,
 			 long long *v, char *err, size_t errlen)
 {
-	if (!config_string2ll(s, len, v))
+	if (!util_str_to_ll(s, len, v))
 		return fail(err, errlen, "argument couldn't be parsed into an integer");
 	if (*v < d->min || *v > d->max)
 		return range_error(d, err, errlen);

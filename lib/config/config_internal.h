@@ -46,9 +46,6 @@ void config_repr_append(char *buf, size_t n, const char *s, size_t len);
 
 /* --- numbers (config_numbers.c) --- */
 
-/* Redis's string2ll: optional '-', no '+', no leading zeros, no blanks.
- * true when s[0..len) is exactly one long long. */
-bool config_string2ll(const char *s, size_t len, long long *out);
 /* Redis's memtoull: digits then an optional unit b, k, kb, m, mb, g, gb
  * (case-insensitive; k = 1000, kb = 1024). "" and "k" give 0 like Redis.
  * true on success. */

@@ -1,5 +1,5 @@
-/* Redis's own number parsers (util.c string2ll and memtoull), so that a
- * value is accepted or refused exactly where redis-server does. */
+/* Redis's memtoull, so that a memory value is accepted or refused exactly
+ * where redis-server does (string2ll is lib/util's util_str_to_ll). */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -8,56 +8,6 @@
 #include <strings.h>
 
 #include "config_internal.h"
-
-bool config_string2ll(const char *s, size_t len, long long *out)
-{
-	const char *p = s;
-	size_t left = len;
-	bool negative = false;
-	unsigned long long v;
-
-	if (len == 0)
-		return false;
-	if (len == 1 && p[0] == '0') {
-		*out = 0;
-		return true;
-	}
-	if (p[0] == '-') {
-		negative = true;
-		p++;
-		left--;
-		if (left == 0)
-			return false;
-	}
-	/* First digit 1-9: no leading zeros, no "-0". */
-	if (p[0] < '1' || p[0] > '9')
-		return false;
-	v = (unsigned long long)(p[0] - '0');
-	p++;
-	left--;
-	while (left > 0 && p[0] >= '0' && p[0] <= '9') {
-		if (v > ULLONG_MAX / 10)
-			return false;
-		v *= 10;
-		if (v > ULLONG_MAX - (unsigned long long)(p[0] - '0'))
-			return false;
-		v += (unsigned long long)(p[0] - '0');
-		p++;
-		left--;
-	}
-	if (left > 0)
-		return false;
-	if (negative) {
-		if (v > (unsigned long long)LLONG_MAX + 1)
-			return false;
-		*out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
-	} else {
-		if (v > (unsigned long long)LLONG_MAX)
-			return false;
-		*out = (long long)v;
-	}
-	return true;
-}
 
 bool config_memtoull(const char *s, unsigned long long *out)
 {

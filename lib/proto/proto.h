@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "util/util.h"
+
 #define PROTO_INLINE_MAX_SIZE (64 * 1024)      /* inline line / count line */
 #define PROTO_MBULK_MAX INT_MAX                /* max args in a multibulk (Redis 7.0) */
 #define PROTO_BULK_MAX_DEFAULT (512LL * 1024 * 1024) /* proto-max-bulk-len */
@@ -150,8 +152,15 @@ int resp_read_item(const char *buf, size_t len, size_t *pos, struct resp_item *i
 /* Bytes taken by one complete element at buf[pos] including nested ones, or 0. */
 size_t resp_skip_item(const char *buf, size_t len, size_t pos);
 
-/* Redis's string2ll / ll2string: strict integer parsing and formatting. */
-bool resp_str_to_ll(const char *s, size_t n, long long *out);
-int resp_ll_to_str(char *dst, size_t cap, long long v); /* length */
+/* Redis's string2ll / ll2string: strict integer parsing and formatting
+ * (lib/util's, under the names proto's callers already use). */
+static inline bool resp_str_to_ll(const char *s, size_t n, long long *out)
+{
+	return util_str_to_ll(s, n, out);
+}
+static inline int resp_ll_to_str(char *dst, size_t cap, long long v) /* length */
+{
+	return util_ll_to_str(dst, cap, v);
+}
 
 #endif

@@ -72,33 +72,13 @@ static inline char *room(struct reply *r, size_t n)
 	return r->buf + r->len;
 }
 
-/* Writes the decimal digits of v at dst; returns how many. */
-static inline size_t put_ll(char *dst, long long v)
-{
-	char tmp[20];
-	char *p = tmp + sizeof(tmp);
-	unsigned long long u = v < 0 ? 0 - (unsigned long long)v
-				     : (unsigned long long)v;
-	size_t n;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	if (v < 0)
-		*dst++ = '-';
-	memcpy(dst, p, n);
-	return n + (v < 0);
-}
-
 /* Writes "<t><v>\r\n" at dst; returns its length. */
 static inline size_t put_hdr(char *dst, char t, long long v)
 {
 	size_t n;
 
 	dst[0] = t;
-	n = 1 + put_ll(dst + 1, v);
+	n = 1 + util_ll_put(dst + 1, v);
 	dst[n] = '\r';
 	dst[n + 1] = '\n';
 	return n + 2;
@@ -241,7 +221,7 @@ void reply_bulk_cstr(struct reply *r, const char *s)
 void reply_bulk_ll(struct reply *r, long long v)
 {
 	char tmp[24];
-	size_t n = put_ll(tmp, v);
+	size_t n = util_ll_put(tmp, v);
 
 	reply_bulk(r, tmp, n);
 }

@@ -53,11 +53,11 @@ int resp_read_item(const char *buf, size_t len, size_t *pos,
 		it->ptr = NULL;
 		break;
 	case ':':
-		if (!resp_str_to_ll(buf + start, cr - start, &it->ival))
+		if (!util_str_to_ll(buf + start, cr - start, &it->ival))
 			return -1;
 		break;
 	case '*': case '%': case '~': case '>':
-		if (!resp_str_to_ll(buf + start, cr - start, &v))
+		if (!util_str_to_ll(buf + start, cr - start, &v))
 			return -1;
 		it->ptr = NULL;
 		it->len = 0;
@@ -70,7 +70,7 @@ int resp_read_item(const char *buf, size_t len, size_t *pos,
 		it->ival = v;
 		break;
 	case '$': case '=':
-		if (!resp_str_to_ll(buf + start, cr - start, &v))
+		if (!util_str_to_ll(buf + start, cr - start, &v))
 			return -1;
 		if (v < 0) {
 			if (v != -1 || it->type != '$')

@@ -123,7 +123,7 @@ static inline enum line_result read_len_line(const char *buf, size_t len,
 		*scan = q;
 		return LINE_MORE;
 	}
-	*valid = q > start && resp_str_to_ll(buf + s, q - s, val);
+	*valid = q > start && util_str_to_ll(buf + s, q - s, val);
 	*next = q + 2;
 	return LINE_OK;
 }

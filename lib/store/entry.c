@@ -6,64 +6,6 @@
 
 #include "store_int.h"
 
-/* Redis's string2ll, strict: canonical decimal only (no sign but a leading
- * '-', no leading zeros, no spaces, "-0" rejected), fits in long long. */
-bool store_string2ll(const char *p, size_t n, long long *v)
-{
-	if (n == 0 || n > 20)
-		return false;
-	if (n == 1 && p[0] == '0') {
-		*v = 0;
-		return true;
-	}
-	size_t i = 0;
-	bool neg = false;
-	if (p[0] == '-') {
-		neg = true;
-		if (++i == n)
-			return false;
-	}
-	if (p[i] < '1' || p[i] > '9')
-		return false;
-	unsigned long long u = 0;
-	for (; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		unsigned d = (unsigned)(p[i] - '0');
-		if (u > (~0ULL - d) / 10)
-			return false;
-		u = u * 10 + d;
-	}
-	if (neg) {
-		if (u > (unsigned long long)LLONG_MAX + 1)
-			return false;
-		*v = (long long)(0 - u);
-	} else {
-		if (u > (unsigned long long)LLONG_MAX)
-			return false;
-		*v = (long long)u;
-	}
-	return true;
-}
-
-size_t store_ll2str(char *buf, long long v)
-{
-	char tmp[24];
-	size_t n = 0;
-	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	size_t len = 0;
-	if (v < 0)
-		buf[len++] = '-';
-	while (n)
-		buf[len++] = tmp[--n];
-	buf[len] = '\0';
-	return len;
-}
-
 struct sentry *entry_new(struct shard *s, const char *key, size_t klen, size_t vlen,
 			 bool ttl, int type, int enc, uint8_t htag)
 {
@@ -149,7 +91,7 @@ const char *sentry_str(const struct sentry *e, char *tmp, size_t *len)
 {
 	long long v;
 	if (sentry_str_int(e, &v)) {
-		*len = store_ll2str(tmp, v);
+		*len = (size_t)util_ll_to_str(tmp, UTIL_LL_STR_MAX, v);
 		return tmp;
 	}
 	*len = e->vlen;

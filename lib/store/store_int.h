@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "store/store.h"
+#include "util/util.h"
 
 #define SE_TYPE_MASK 0x0fu
 #define SE_TTL 0x10u /* an sttl sits between header and key */
@@ -140,8 +141,6 @@ void dict_clear(struct shard *s, struct db *d);
 void dict_try_shrink(struct shard *s, struct db *d);
 
 /* ---- entries (entry.c) */
-bool store_string2ll(const char *p, size_t n, long long *v);
-size_t store_ll2str(char *buf, long long v);
 /* A fresh entry: header, optional TTL prefix, key, value bytes (may be NULL
  * to leave uninitialised) of vlen. Not linked anywhere. */
 struct sentry *entry_new(struct shard *s, const char *key, size_t klen, size_t vlen,

@@ -58,7 +58,7 @@ struct sentry *shard_set_str(struct shard *s, int db, const char *key, size_t kl
 	struct sentry **link = shard_find_for_write(s, d, h, key, klen, &t);
 	long long iv;
 
-	if (!(flags & (SET_RAW | SET_NOINT)) && vlen <= 20 && store_string2ll(val, vlen, &iv)) {
+	if (!(flags & (SET_RAW | SET_NOINT)) && vlen <= 20 && util_str_to_ll(val, vlen, &iv)) {
 		int64_t x = iv;
 		return store_value(s, d, link, h, key, klen, &x, sizeof(x), ENC_INT,
 				   flags & SET_KEEPTTL);
@@ -90,7 +90,7 @@ static struct sentry *make_raw_room(struct shard *s, struct db *d, struct sentry
 	long long iv;
 	bool was_int = sentry_str_int(e, &iv);
 
-	curlen = was_int ? store_ll2str(digits, iv) : e->vlen;
+	curlen = was_int ? util_ll_put(digits, iv) : e->vlen;
 	if (extra > UINT32_MAX - curlen)
 		return NULL;
 	size_t want = curlen + extra;

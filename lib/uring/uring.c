@@ -93,6 +93,9 @@ static void *uring_worker_init(struct worker *w, char *err, size_t errlen)
 		return NULL;
 	}
 	t->ring_ok = true;
+	/* io_uring_enter by registered index: no fdget per loop turn (>= 5.18) */
+	if (io_uring_register_ring_fd(&t->ring) < 0)
+		wk_log(worker_log(w), LL_VERBOSE, "io_uring_register_ring_fd unavailable");
 	rc = bufring_setup(t);
 	if (rc < 0) {
 		snprintf(err, errlen, "io_uring_register_buf_ring: %s", strerror(-rc));

@@ -294,3 +294,69 @@ const char *h_run(struct harness *h, const char *line)
 	free(buf);
 	return res;
 }
+
+struct shard *h_owner_shard(struct harness *h, const char *key)
+{
+	return h->env[cmd_key_owner(&h->env[0], key, strlen(key))].shard;
+}
+
+struct sentry *h_peek(struct harness *h, int db, const char *key)
+{
+	return shard_lookup(h_owner_shard(h, key), db, key, strlen(key), LOOKUP_NOTOUCH);
+}
+
+void h_keyspace_stats(struct harness *h, uint64_t *hits, uint64_t *misses)
+{
+	*hits = *misses = 0;
+	for (int w = 0; w < h->n; w++) {
+		*hits += h->env[w].stats->keyspace_hits;
+		*misses += h->env[w].stats->keyspace_misses;
+	}
+}
+
+#define H_PRINT_MAX 1000
+
+void h_print_escaped(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n && i < H_PRINT_MAX; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '\r')
+			fputs("\\r", f);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 32 || ch > 126)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+	if (n > H_PRINT_MAX)
+		fprintf(f, "... (%zu bytes)", n);
+}
+
+bool h_expect(struct harness *h, const char *cmd, const char *want, size_t wlen,
+	      const char *file, int line)
+{
+	const char *got = h_run(h, cmd);
+	size_t glen = h_reply_len(h);
+	bool ok = glen == wlen && memcmp(got, want, wlen) == 0;
+
+	if (!ok) {
+		size_t at = 0;
+
+		while (at < glen && at < wlen && got[at] == want[at])
+			at++;
+		fprintf(stderr, "\n%s:%d: %d workers, RESP%d: %s\n  want: ", file, line,
+			h_nworkers(h), h_client(h)->resp, cmd);
+		h_print_escaped(stderr, want, wlen);
+		fputs("\n  got:  ", stderr);
+		h_print_escaped(stderr, got, glen);
+		fprintf(stderr, "\n  first difference at byte %zu (want %zu bytes, got %zu)\n",
+			at, wlen, glen);
+	}
+	return ok;
+}

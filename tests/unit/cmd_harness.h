@@ -7,7 +7,12 @@
 #ifndef WIREKV_CMD_HARNESS_H
 #define WIREKV_CMD_HARNESS_H
 
+#include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd/cmd.h"
 
 struct harness;
@@ -32,5 +37,37 @@ int h_nworkers(const struct harness *h);
 int h_last_subrequests(const struct harness *h);
 /* A key that lives on worker w (for cross-worker tests): prefix + n. */
 const char *h_key_on(struct harness *h, int w, const char *prefix);
+
+/* The shard of the worker that owns key. */
+struct shard *h_owner_shard(struct harness *h, const char *key);
+/* key's entry in db straight from its owner's shard (no touch, no
+ * keyspace statistics), or NULL. */
+struct sentry *h_peek(struct harness *h, int db, const char *key);
+/* Keyspace hits and misses summed over all workers. */
+void h_keyspace_stats(struct harness *h, uint64_t *hits, uint64_t *misses);
+
+/* Run cmd (as h_run) and compare the whole reply with want[0..wlen). On a
+ * mismatch print file:line, the worker count, the RESP version, the command,
+ * both replies (escaped) and the offset of the first differing byte to
+ * stderr. true on a match. */
+bool h_expect(struct harness *h, const char *cmd, const char *want, size_t wlen,
+	      const char *file, int line);
+/* s[0..n) to f in double quotes, with \r \n and non-printable bytes escaped
+ * (cut after the first 1000 bytes). */
+void h_print_escaped(FILE *f, const char *s, size_t n);
+
+/* EXPECT(h, "command line", "exact reply bytes"): want is a string literal
+ * or a char array and may hold NUL bytes (a pointer does not compile: use
+ * EXPECT_STR for any C string). */
+#define H_ARRAY_STRLEN(a) \
+	(sizeof(a) - 1 + 0 * sizeof(char[__builtin_types_compatible_p( \
+		__typeof__(a), __typeof__(&(a)[0])) ? -1 : 1]))
+#define EXPECT(h, cmd, want) \
+	CU_ASSERT(h_expect((h), (cmd), (want), H_ARRAY_STRLEN(want), __FILE__, __LINE__))
+#define EXPECT_STR(h, cmd, want)                                                   \
+	do {                                                                       \
+		const char *want_ = (want);                                        \
+		CU_ASSERT(h_expect((h), (cmd), want_, strlen(want_), __FILE__, __LINE__)); \
+	} while (0)
 
 #endif

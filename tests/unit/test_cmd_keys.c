@@ -5,66 +5,29 @@
  * Values are written straight into the owner's shard (put()), so these
  * tests do not depend on the strings family.
  */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd_harness.h"
+#include "cunit_main.h"
 
 #define T0 1700000000000LL
 
 /* ------------------------------------------------------------ helpers */
-
-static void show(const char *label, const char *s, size_t n)
-{
-	fprintf(stderr, "  %s: \"", label);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\r')
-			fputs("\\r", stderr);
-		else if (ch == '\n')
-			fputs("\\n", stderr);
-		else if (ch < 32 || ch > 126)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	fputs("\"\n", stderr);
-}
-
-static int expect_at(struct harness *h, const char *cmd, const char *want, int line)
-{
-	const char *got = h_run(h, cmd);
-	int ok = h_reply_len(h) == strlen(want) && memcmp(got, want, strlen(want)) == 0;
-	if (!ok) {
-		fprintf(stderr, "\n%s:%d: %d workers, RESP%d: %s\n", __FILE__, line,
-			h_nworkers(h), h_client(h)->resp, cmd);
-		show("got ", got, h_reply_len(h));
-		show("want", want, strlen(want));
-	}
-	CU_ASSERT(ok);
-	return ok;
-}
-#define EXPECT(h, cmd, want) expect_at((h), (cmd), (want), __LINE__)
 
 /* Run a printf-formatted command and compare. */
 #define EXPECTF(h, want, ...)                                        \
 	do {                                                         \
 		char cmd_[512];                                      \
 		snprintf(cmd_, sizeof(cmd_), __VA_ARGS__);           \
-		expect_at((h), cmd_, (want), __LINE__);              \
+		EXPECT_STR((h), cmd_, (want));                       \
 	} while (0)
-
-static struct shard *owner_shard(struct harness *h, const char *key)
-{
-	return h_env(h, cmd_key_owner(h_env(h, 0), key, strlen(key)))->shard;
-}
 
 static void put_flags(struct harness *h, int db, const char *key, const char *val, unsigned fl)
 {
-	CU_ASSERT_PTR_NOT_NULL_FATAL(shard_set_str(owner_shard(h, key), db, key, strlen(key), val,
-						   strlen(val), fl));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shard_set_str(h_owner_shard(h, key), db, key, strlen(key),
+						   val, strlen(val), fl));
 }
 static void put(struct harness *h, const char *key, const char *val)
 {
@@ -77,7 +40,7 @@ static const char *get_db(struct harness *h, int db, const char *key)
 	static char buf[256];
 	char tmp[32];
 	size_t n;
-	struct sentry *e = shard_lookup(owner_shard(h, key), db, key, strlen(key), LOOKUP_NOTOUCH);
+	struct sentry *e = h_peek(h, db, key);
 	if (!e)
 		return NULL;
 	const char *v = sentry_str(e, tmp, &n);
@@ -300,7 +263,7 @@ static void test_expired_key_invisible(void)
 			h_advance_ms(h, 99);
 			EXPECT(h, "EXISTS k", ":1\r\n");
 			h_advance_ms(h, 1);
-			EXPECT(h, cases[i].cmd, cases[i].want);
+			EXPECT_STR(h, cases[i].cmd, cases[i].want);
 			CU_ASSERT_PTR_NULL(get_db(h, 0, "k2"));
 		}
 		/* SCAN hides it too */
@@ -426,8 +389,8 @@ static void test_keys(void)
 static void test_scan(void)
 {
 	FOR_EACH_NW(h) {
-		EXPECT(h, "SCAN 0", h_nworkers(h) == 1 ? "*2\r\n$1\r\n0\r\n*0\r\n"
-							 : "*2\r\n$1\r\n1\r\n*0\r\n");
+		EXPECT_STR(h, "SCAN 0", h_nworkers(h) == 1 ? "*2\r\n$1\r\n0\r\n*0\r\n"
+							     : "*2\r\n$1\r\n1\r\n*0\r\n");
 		fill_keys(h);
 		const char *opts[] = {"", "COUNT 1", "COUNT 7", "count 1000", "MATCH * TYPE string"};
 		for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
@@ -462,8 +425,8 @@ static void test_scan(void)
 		EXPECT(h, "SCAN 0 TYPE", "-ERR syntax error\r\n");
 		EXPECT(h, "SCAN 0 foo bar", "-ERR syntax error\r\n");
 		EXPECT(h, "SCAN", "-ERR wrong number of arguments for 'scan' command\r\n");
-		EXPECT(h, "SCAN 0 MATCH nothing* COUNT 1000",
-		       h_nworkers(h) == 1 ? "*2\r\n$1\r\n0\r\n*0\r\n" : "*2\r\n$1\r\n1\r\n*0\r\n");
+		EXPECT_STR(h, "SCAN 0 MATCH nothing* COUNT 1000",
+			   h_nworkers(h) == 1 ? "*2\r\n$1\r\n0\r\n*0\r\n" : "*2\r\n$1\r\n1\r\n*0\r\n");
 		/* strtoul accepts these */
 		const char *rep = h_run(h, "SCAN \"\" COUNT 1000");
 		CU_ASSERT(rep[0] == '*');
@@ -486,9 +449,9 @@ static void test_scan_cursor_walks_workers(void)
 	put(h, k, "v");
 	char want[64];
 	snprintf(want, sizeof(want), "*2\r\n$1\r\n3\r\n*1\r\n$%zu\r\n%s\r\n", strlen(k), k);
-	EXPECT(h, "SCAN 2", want);
+	EXPECT_STR(h, "SCAN 2", want);
 	h_client(h)->resp = 3;
-	EXPECT(h, "SCAN 2", want);
+	EXPECT_STR(h, "SCAN 2", want);
 	h_free(h);
 }
 
@@ -505,7 +468,7 @@ static void test_randomkey(void)
 		key_on(h, 3, "one", k, sizeof(k));
 		put(h, k, "v");
 		snprintf(want, sizeof(want), "$%zu\r\n%s\r\n", strlen(k), k);
-		EXPECT(h, "RANDOMKEY", want);
+		EXPECT_STR(h, "RANDOMKEY", want);
 		fill_keys(h);
 		int seen[NKEYS] = {0};
 		int hits = 0;
@@ -826,15 +789,6 @@ static void test_object(void)
 
 /* ----------------------------------------------------- keyspace stats */
 
-static void stats_sum(struct harness *h, uint64_t *hits, uint64_t *misses)
-{
-	*hits = *misses = 0;
-	for (int w = 0; w < h_nworkers(h); w++) {
-		*hits += h_env(h, w)->stats->keyspace_hits;
-		*misses += h_env(h, w)->stats->keyspace_misses;
-	}
-}
-
 static void test_keyspace_stats(void)
 {
 	static const struct {
@@ -854,9 +808,9 @@ static void test_keyspace_stats(void)
 		put(h, "k", "v");
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			uint64_t h0, m0, h1, m1;
-			stats_sum(h, &h0, &m0);
+			h_keyspace_stats(h, &h0, &m0);
 			h_run(h, cases[i].cmd);
-			stats_sum(h, &h1, &m1);
+			h_keyspace_stats(h, &h1, &m1);
 			if (h1 - h0 != (uint64_t)cases[i].hits || m1 - m0 != (uint64_t)cases[i].misses)
 				fprintf(stderr, "\nstats of %s: +%llu hits +%llu misses\n", cases[i].cmd,
 					(unsigned long long)(h1 - h0), (unsigned long long)(m1 - m0));
@@ -866,9 +820,9 @@ static void test_keyspace_stats(void)
 		/* SCAN TYPE looks each matching key up */
 		put(h, "k2", "v");
 		uint64_t h0, m0, h1, m1;
-		stats_sum(h, &h0, &m0);
+		h_keyspace_stats(h, &h0, &m0);
 		CU_ASSERT(scan_all(h, "TYPE string COUNT 100", NULL) > 0);
-		stats_sum(h, &h1, &m1);
+		h_keyspace_stats(h, &h1, &m1);
 		CU_ASSERT(h1 - h0 == 2);
 		CU_ASSERT(m1 - m0 == 0);
 	}
@@ -876,13 +830,7 @@ static void test_keyspace_stats(void)
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("cmd_keys", NULL, NULL);
-	struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{"DEL EXISTS TOUCH UNLINK", test_del_exists_touch_unlink},
 		{"TYPE TTL PERSIST", test_type_ttl_persist},
 		{"EXPIRE options and errors", test_expire_options},
@@ -898,12 +846,6 @@ int main(void)
 		{"OBJECT", test_object},
 		{"keyspace hits and misses", test_keyspace_stats},
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+
+	return cunit_run_one("cmd_keys", tests);
 }

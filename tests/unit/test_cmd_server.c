@@ -4,49 +4,14 @@
  * socket in RESP2 and RESP3 (wirekv-specific texts, e.g. CLIENT LIST's
  * figures of the harness's client, follow Redis's format).
  */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd_harness.h"
+#include "cunit_main.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static void print_escaped(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n && i < 600; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\r')
-			fputs("\\r", stderr);
-		else if (ch == '\n')
-			fputs("\\n", stderr);
-		else if (ch < 32 || ch > 126)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	if (n > 600)
-		fputs("...", stderr);
-}
-
-static bool check_reply(struct harness *h, const char *cmd, const char *want, size_t wlen,
-			int line)
-{
-	const char *got = h_run(h, cmd);
-	size_t glen = h_reply_len(h);
-	bool ok = glen == wlen && memcmp(got, want, wlen) == 0;
-	if (!ok) {
-		fprintf(stderr, "\n  line %d: %s\n    want: ", line, cmd);
-		print_escaped(want, wlen);
-		fputs("\n    got:  ", stderr);
-		print_escaped(got, glen);
-		fputc('\n', stderr);
-	}
-	return ok;
-}
-
-#define EXPECT(h, cmd, want) CU_ASSERT(check_reply((h), (cmd), (want), sizeof(want) - 1, __LINE__))
 
 /* The reply is a bulk (RESP2) or verbatim "txt" (RESP3) string of text. */
 static bool check_text(struct harness *h, const char *cmd, const char *text, int line)
@@ -55,7 +20,7 @@ static bool check_text(struct harness *h, const char *cmd, const char *text, int
 	size_t n = strlen(text);
 	int w = h_client(h)->resp == 3 ? snprintf(want, sizeof(want), "=%zu\r\ntxt:%s\r\n", n + 4, text)
 				       : snprintf(want, sizeof(want), "$%zu\r\n%s\r\n", n, text);
-	return check_reply(h, cmd, want, (size_t)w, line);
+	return h_expect(h, cmd, want, (size_t)w, __FILE__, line);
 }
 #define EXPECT_TEXT(h, cmd, text) CU_ASSERT(check_text((h), (cmd), (text), __LINE__))
 
@@ -65,7 +30,7 @@ static bool reply_has(struct harness *h, const char *cmd, const char *needle)
 	bool ok = strstr(got, needle) != NULL;
 	if (!ok) {
 		fprintf(stderr, "\n  %s: no \"%s\" in ", cmd, needle);
-		print_escaped(got, h_reply_len(h));
+		h_print_escaped(stderr, got, h_reply_len(h));
 		fputc('\n', stderr);
 	}
 	return ok;
@@ -743,13 +708,7 @@ static void test_shutdown(void)
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	CU_pSuite su = CU_add_suite("cmd_server", NULL, NULL);
-	struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{"ping_echo_time", test_ping_echo_time},
 		{"hello", test_hello},
 		{"auth_without_password", test_auth_without_password},
@@ -769,11 +728,6 @@ int main(void)
 		{"debug", test_debug},
 		{"shutdown", test_shutdown},
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(su, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+
+	return cunit_run_one("cmd_server", tests);
 }

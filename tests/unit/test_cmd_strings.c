@@ -3,50 +3,14 @@
  * on four (keys spread over workers: the coordinators). Every expected reply
  * was taken from redis-server 7.0.15 over a raw socket, RESP2 and RESP3.
  */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd_harness.h"
+#include "cunit_main.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static void print_escaped(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n && i < 400; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\r')
-			fputs("\\r", stderr);
-		else if (ch == '\n')
-			fputs("\\n", stderr);
-		else if (ch < 32 || ch > 126)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	if (n > 400)
-		fputs("...", stderr);
-}
-
-static bool check_reply(struct harness *h, const char *cmd, const char *want, size_t wlen,
-			int line)
-{
-	const char *got = h_run(h, cmd);
-	size_t glen = h_reply_len(h);
-	bool ok = glen == wlen && memcmp(got, want, wlen) == 0;
-	if (!ok) {
-		fprintf(stderr, "\n  line %d: %s\n    want: ", line, cmd);
-		print_escaped(want, wlen);
-		fputs("\n    got:  ", stderr);
-		print_escaped(got, glen);
-		fputc('\n', stderr);
-	}
-	return ok;
-}
-
-/* EXPECT(h, "command line", "exact reply bytes") */
-#define EXPECT(h, cmd, want) CU_ASSERT(check_reply((h), (cmd), (want), sizeof(want) - 1, __LINE__))
 
 static void run_fmt(struct harness *h, char *buf, size_t cap, const char *fmt, const char *a,
 		    const char *b)
@@ -58,27 +22,14 @@ static void run_fmt(struct harness *h, char *buf, size_t cap, const char *fmt, c
 /* The key's TTL straight from its owner's shard (no TTL command needed). */
 static int64_t key_expire(struct harness *h, const char *key)
 {
-	struct cmd_env *env = h_env(h, cmd_key_owner(h_env(h, 0), key, strlen(key)));
-	struct sentry *e = shard_lookup(env->shard, h_client(h)->db, key, strlen(key),
-					LOOKUP_NOTOUCH);
+	struct sentry *e = h_peek(h, h_client(h)->db, key);
 	return e ? sentry_expire(e) : -2;
 }
 
 static int key_encoding(struct harness *h, const char *key)
 {
-	struct cmd_env *env = h_env(h, cmd_key_owner(h_env(h, 0), key, strlen(key)));
-	struct sentry *e = shard_lookup(env->shard, h_client(h)->db, key, strlen(key),
-					LOOKUP_NOTOUCH);
+	struct sentry *e = h_peek(h, h_client(h)->db, key);
 	return e ? sentry_encoding(e) : -1;
-}
-
-static void stats_sum(struct harness *h, uint64_t *hits, uint64_t *misses)
-{
-	*hits = *misses = 0;
-	for (int w = 0; w < h_nworkers(h); w++) {
-		*hits += h_env(h, w)->stats->keyspace_hits;
-		*misses += h_env(h, w)->stats->keyspace_misses;
-	}
 }
 
 #define NOW 1700000000000LL
@@ -425,8 +376,7 @@ static void test_incrbyfloat(void)
 	EXPECT(h, "INCRBYFLOAT f 1e20", "$21\r\n100000000000000000008\r\n");
 	EXPECT(h, "INCRBYFLOAT f -1e20", "$1\r\n8\r\n");
 	EXPECT(h, "SET f 1", "+OK\r\n");
-	CU_ASSERT(check_reply(h, "INCRBYFLOAT f 1e300", incr_1e300, sizeof(incr_1e300) - 1,
-			      __LINE__));
+	EXPECT(h, "INCRBYFLOAT f 1e300", incr_1e300);
 	EXPECT(h, "SET f 0", "+OK\r\n");
 	EXPECT(h, "INCRBYFLOAT f 1.0e-5", "$7\r\n0.00001\r\n");
 	EXPECT(h, "INCRBYFLOAT f 3", "$7\r\n3.00001\r\n");
@@ -451,8 +401,7 @@ static void test_incrbyfloat(void)
 	EXPECT(h, "INCRBYFLOAT f -1.1", "$4\r\n-1.1\r\n");
 	EXPECT(h, "SET f 3.0", "+OK\r\n");
 	EXPECT(h, "INCRBYFLOAT f 0.00000000000000001", "$19\r\n3.00000000000000001\r\n");
-	CU_ASSERT(check_reply(h, "INCRBYFLOAT f 1.7976931348623157e308", incr_dblmax,
-			      sizeof(incr_dblmax) - 1, __LINE__));
+	EXPECT(h, "INCRBYFLOAT f 1.7976931348623157e308", incr_dblmax);
 	EXPECT(h, "INCRBYFLOAT nf5 1.23456789012345678901", "$19\r\n1.23456789012345679\r\n");
 	EXPECT(h, "SET t 100 ex 100", "+OK\r\n");
 	EXPECT(h, "INCRBYFLOAT t 1.5", "$5\r\n101.5\r\n");
@@ -470,7 +419,7 @@ static void lcs_cases(struct harness *h, const char *k1, const char *k2)
 #define LCS_EXPECT(fmt, want)                                          \
 	do {                                                           \
 		snprintf(cmd, sizeof(cmd), fmt, k1, k2);               \
-		CU_ASSERT(check_reply(h, cmd, want, sizeof(want) - 1, __LINE__)); \
+		EXPECT(h, cmd, want);                                  \
 	} while (0)
 	LCS_EXPECT("LCS %s %s", "$6\r\nmytext\r\n");
 	LCS_EXPECT("LCS %s %s len", ":6\r\n");
@@ -664,7 +613,7 @@ static void test_keyspace_stats(void)
 	h_run(h, cmd);
 	snprintf(cmd, sizeof(cmd), "SET %s v", ks.k[2]);
 	h_run(h, cmd);
-	stats_sum(h, &hits, &misses);
+	h_keyspace_stats(h, &hits, &misses);
 	CU_ASSERT_EQUAL(hits, 0);
 	CU_ASSERT_EQUAL(misses, 0);
 	/* same sequence as on redis-server: 9 hits, 5 misses (written keys, SET NX,
@@ -679,7 +628,7 @@ static void test_keyspace_stats(void)
 		snprintf(cmd, sizeof(cmd), lines[i], k, ks.k[2]);
 		h_run(h, cmd);
 	}
-	stats_sum(h, &hits, &misses);
+	h_keyspace_stats(h, &hits, &misses);
 	CU_ASSERT_EQUAL(hits, 9);
 	CU_ASSERT_EQUAL(misses, 5);
 	h_free(h);
@@ -687,13 +636,7 @@ static void test_keyspace_stats(void)
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	CU_pSuite su = CU_add_suite("cmd_strings", NULL, NULL);
-	struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{"get_set", test_get_set},
 		{"set_options", test_set_options},
 		{"setnx_setex_psetex", test_setnx_setex_psetex},
@@ -711,11 +654,6 @@ int main(void)
 		{"lcs_cross", test_lcs_cross},
 		{"keyspace_stats", test_keyspace_stats},
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(su, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+
+	return cunit_run_one("cmd_strings", tests);
 }

@@ -1,7 +1,6 @@
 /* lib/config: redis.conf syntax, every directive's values and errors, the
  * command line, CONFIG SET / CONFIG GET texts (as redis-server 7.0.15
  * prints them) and copies. */
-#include <CUnit/Basic.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "cunit_main.h"
 
 static char tmpdir[128];
 
@@ -831,33 +831,23 @@ static int remove_tmpdir(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct cunit_test tests[] = {
+		{ "defaults and their CONFIG GET values", test_defaults },
+		{ "syntax: quotes, comments, case, last wins", test_syntax },
+		{ "unreadable file", test_unreadable },
+		{ "include", test_include },
+		{ "memory units", test_units },
+		{ "every directive's good values", test_good_values },
+		{ "every directive's bad values", test_bad_values },
+		{ "command line", test_command_line },
+		{ "CONFIG SET / GET", test_config_set },
+		{ "CONFIG GET order", test_foreach_order },
+		{ "clone independence", test_clone },
+		{ "config/wirekv.conf", test_shipped_config },
+	};
+	static const struct cunit_suite suites[] = {
+		{ "config", make_tmpdir, remove_tmpdir, tests, CUNIT_COUNT(tests) },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("config", make_tmpdir, remove_tmpdir);
-	if (!s ||
-	    !CU_add_test(s, "defaults and their CONFIG GET values", test_defaults) ||
-	    !CU_add_test(s, "syntax: quotes, comments, case, last wins", test_syntax) ||
-	    !CU_add_test(s, "unreadable file", test_unreadable) ||
-	    !CU_add_test(s, "include", test_include) ||
-	    !CU_add_test(s, "memory units", test_units) ||
-	    !CU_add_test(s, "every directive's good values", test_good_values) ||
-	    !CU_add_test(s, "every directive's bad values", test_bad_values) ||
-	    !CU_add_test(s, "command line", test_command_line) ||
-	    !CU_add_test(s, "CONFIG SET / GET", test_config_set) ||
-	    !CU_add_test(s, "CONFIG GET order", test_foreach_order) ||
-	    !CU_add_test(s, "clone independence", test_clone) ||
-	    !CU_add_test(s, "config/wirekv.conf", test_shipped_config)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	if (CU_get_error() != CUE_SUCCESS)
-		failures++;
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return cunit_run(suites, CUNIT_COUNT(suites));
 }

@@ -4,7 +4,6 @@
  * pipelining split at every byte, coordinators, clients that vanish with
  * replies outstanding, limits, graceful stop.
  */
-#include <CUnit/Basic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +19,7 @@
 #include "engine/engine.h"
 #include "engine/engine_int.h"
 #include "engine/ring.h"
+#include "cunit_main.h"
 
 /* ================================================================ ring */
 
@@ -685,27 +685,30 @@ static void test_engine_shutdown_command(void)
 
 int main(void)
 {
+	static const struct cunit_test ring_tests[] = {
+		{ "single thread: full, empty, wraparound", test_ring_single_thread },
+		{ "two threads: 10M messages in order", test_ring_two_threads },
+	};
+	static const struct cunit_test slots_tests[] = {
+		{ "key slot vectors (cluster spec)", test_key_slot_vectors },
+		{ "slot table ranges", test_slot_table },
+	};
+	static const struct cunit_test eng_tests[] = {
+		{ "reply order across workers, any split", test_engine_reply_order },
+		{ "one worker", test_engine_one_worker },
+		{ "protocol error closes", test_engine_protocol_error },
+		{ "QUIT", test_engine_quit },
+		{ "disconnect mid-request", test_engine_disconnect_mid_request },
+		{ "maxclients", test_engine_maxclients },
+		{ "query buffer limit", test_engine_query_limit },
+		{ "SHUTDOWN command", test_engine_shutdown_command },
+	};
+	static const struct cunit_suite suites[] = {
+		{ "ring", NULL, NULL, ring_tests, CUNIT_COUNT(ring_tests) },
+		{ "slots", NULL, NULL, slots_tests, CUNIT_COUNT(slots_tests) },
+		{ "engine", NULL, NULL, eng_tests, CUNIT_COUNT(eng_tests) },
+	};
+
 	pthread_mutex_init(&ft.mu, NULL);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite ring = CU_add_suite("ring", NULL, NULL);
-	CU_add_test(ring, "single thread: full, empty, wraparound", test_ring_single_thread);
-	CU_add_test(ring, "two threads: 10M messages in order", test_ring_two_threads);
-	CU_pSuite slots = CU_add_suite("slots", NULL, NULL);
-	CU_add_test(slots, "key slot vectors (cluster spec)", test_key_slot_vectors);
-	CU_add_test(slots, "slot table ranges", test_slot_table);
-	CU_pSuite eng = CU_add_suite("engine", NULL, NULL);
-	CU_add_test(eng, "reply order across workers, any split", test_engine_reply_order);
-	CU_add_test(eng, "one worker", test_engine_one_worker);
-	CU_add_test(eng, "protocol error closes", test_engine_protocol_error);
-	CU_add_test(eng, "QUIT", test_engine_quit);
-	CU_add_test(eng, "disconnect mid-request", test_engine_disconnect_mid_request);
-	CU_add_test(eng, "maxclients", test_engine_maxclients);
-	CU_add_test(eng, "query buffer limit", test_engine_query_limit);
-	CU_add_test(eng, "SHUTDOWN command", test_engine_shutdown_command);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run(suites, CUNIT_COUNT(suites));
 }

@@ -2,7 +2,6 @@
  * lib/proto: request parser, reply encoder, reply reader, integer helpers.
  * Expected texts and bytes were checked against redis-server 7.0.15.
  */
-#include <CUnit/Basic.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "proto/proto.h"
+#include "cunit_main.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -971,7 +971,7 @@ static void test_ll_to_str(void)
 
 int main(void)
 {
-	static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+	static const struct cunit_test tests[] = {
 		{ "multibulk basic", test_multibulk_basic },
 		{ "binary args", test_binary_args },
 		{ "empty commands", test_empty_commands },
@@ -995,17 +995,6 @@ int main(void)
 		{ "str_to_ll", test_str_to_ll },
 		{ "ll_to_str", test_ll_to_str },
 	};
-	CU_pSuite s;
-	unsigned failed;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("proto", NULL, NULL);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_one("proto", tests);
 }

@@ -3,12 +3,12 @@
  * resizes, lazy and active expiry, exact memory accounting, encodings,
  * string writes, rename/copy, random keys, glob matching.
  */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
+#include "cunit_main.h"
 
 #define T0 1700000000000LL /* a fixed "now" in unix ms */
 
@@ -690,13 +690,7 @@ static void test_glob(void)
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite su = CU_add_suite("store", NULL, NULL);
-	struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{ "encodings", test_encodings },
 		{ "int and keepttl overwrite", test_int_keepttl_overwrite },
 		{ "append and setrange", test_append_setrange },
@@ -714,11 +708,6 @@ int main(void)
 		{ "growth to 1M keys", test_growth_1m },
 		{ "bytes per key at 1M", test_bytes_per_key },
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(su, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+
+	return cunit_run_one("store", tests);
 }
