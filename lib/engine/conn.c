@@ -39,6 +39,7 @@ struct conn *conn_new(struct worker *w, int fd)
 	struct conn *c = calloc(1, size);
 	if (!c)
 		return NULL;
+	w->nalloc++;
 	uint64_t id = w->next_client++ * (uint64_t)w->n + (uint64_t)w->id + 1;
 	cmd_client_init(&c->client, &w->env, id);
 	c->client.fd = fd;
@@ -56,6 +57,7 @@ struct conn *conn_new(struct worker *w, int fd)
 
 void conn_free(struct worker *w, struct conn *c)
 {
+	w->nalloc--;
 	conn_slots_free(c);
 	reply_free(&c->out[0]);
 	reply_free(&c->out[1]);
@@ -200,6 +202,8 @@ void engine_conn_sent(struct worker *w, struct conn *c, long res)
 		return;
 	}
 	w->stats.net_output_bytes += (uint64_t)res;
+	if (res > 0)
+		c->client.last_ms = w->now_ms; /* a client that reads is not idle */
 	struct reply *s = &c->out[!c->fill];
 	c->sent_off += (size_t)res;
 	if (c->sent_off >= s->len) {
@@ -416,6 +420,7 @@ void engine_conn_input(struct worker *w, struct conn *c, char *data, size_t len)
 	worker_refresh_clock(w);
 	w->stats.net_input_bytes += len;
 	c->rx_turn = w->stats.loop_turns;
+	c->client.last_ms = w->now_ms;
 	if (c->flags & (CONN_CLOSING | CONN_DEAD | CONN_EOF))
 		return;
 	if (c->qlen || !conn_can_parse(c)) {

@@ -44,14 +44,14 @@ enum msg_type { MSG_REQ_CMD = 1, MSG_REP_CMD, MSG_REQ_SUB, MSG_REP_SUB };
 
 struct msg_hdr {
 	uint32_t type;
-	uint32_t size;                /* whole record incl. header and padding */
+	uint64_t size;                /* whole record incl. header and padding */
 	void *token;                  /* conn (CMD) or coord_run (SUB) of the sender */
 	uint64_t seq;                 /* reply slot (CMD) or sub index (SUB) */
 	const struct cmd_def *def;    /* REQ_CMD: prepared command (tables are shared) */
 	int32_t db;
 	int32_t resp;
 	int32_t argc;
-	uint32_t len;                 /* payload bytes (args or reply) */
+	uint64_t len;                 /* payload bytes (args or reply); a 4 GB KEYS part fits */
 };
 
 struct msg_batch {
@@ -171,6 +171,7 @@ struct worker {
 	_Alignas(64) struct conn *conns;  /* live conns (incl. closing) */
 	uint64_t next_client;
 	uint64_t nconns;
+	uint64_t nalloc;              /* conns allocated: live + closed but awaiting replies */
 	struct msg_batch *freeb[BATCH_FREELIST];
 	int nfreeb;
 	int64_t next_hz_ms;

@@ -57,8 +57,8 @@ int msg_put_request(struct worker *w, int dst, enum msg_type type, void *token,
 	char *p = b->buf.buf + b->buf.len;
 	struct msg_hdr *h = (struct msg_hdr *)p;
 	*h = (struct msg_hdr){
-		.type = type, .size = (uint32_t)size, .token = token, .seq = seq, .def = def,
-		.db = db, .resp = resp, .argc = argc, .len = (uint32_t)bytes,
+		.type = type, .size = size, .token = token, .seq = seq, .def = def,
+		.db = db, .resp = resp, .argc = argc, .len = bytes,
 	};
 	uint32_t *lens = (uint32_t *)(h + 1);
 	char *dstp = (char *)(lens + argc);
@@ -113,8 +113,8 @@ static void msg_run_request(struct worker *w, int src, const struct msg_hdr *h)
 	struct msg_hdr *rh = (struct msg_hdr *)(b->buf.buf + hoff);
 	*rh = (struct msg_hdr){
 		.type = h->type == MSG_REQ_CMD ? MSG_REP_CMD : MSG_REP_SUB,
-		.size = (uint32_t)size, .token = h->token, .seq = h->seq,
-		.db = h->db, .resp = h->resp, .len = (uint32_t)len,
+		.size = size, .token = h->token, .seq = h->seq,
+		.db = h->db, .resp = h->resp, .len = len,
 	};
 	b->nrec++;
 }

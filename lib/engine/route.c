@@ -22,6 +22,10 @@ void route_command(struct worker *w, struct conn *c, int argc, const struct resp
 	struct cmd_env *env = &w->env;
 	struct cmd_client *cl = &c->client;
 	struct reply *r = conn_reply_target(c);
+	/* a reply queued behind pending ones counts towards the conn's
+	 * output (pause, hard limit) like one in the output buffer */
+	struct reply *queued = c->slot_count ? r : NULL;
+	size_t before = r->len;
 
 	cl->last_ms = w->now_ms;
 	w->turn_cmds++;
@@ -29,6 +33,7 @@ void route_command(struct worker *w, struct conn *c, int argc, const struct resp
 	if (!def)
 		goto out;
 	if (def->route == ROUTE_COORD) {
+		queued = NULL; /* takes a slot of its own; r may have moved */
 		coord_start(w, c, def, argc, argv);
 		goto out;
 	}
@@ -41,6 +46,7 @@ void route_command(struct worker *w, struct conn *c, int argc, const struct resp
 				if (cmd_key_owner(env, argv[i].ptr, argv[i].len) == owner)
 					continue;
 				if (def->coord) {
+					queued = NULL;
 					coord_start(w, c, def, argc, argv);
 				} else {
 					reply_error(r, "CROSSSLOT Keys in request don't hash to the same slot");
@@ -52,9 +58,13 @@ void route_command(struct worker *w, struct conn *c, int argc, const struct resp
 	}
 	if (owner == w->id)
 		cmd_run(env, cl, def, cl->db, r, argc, argv);
-	else
+	else {
+		queued = NULL;
 		route_remote(w, c, owner, def, argc, argv);
+	}
 out:
+	if (queued)
+		c->slot_bytes += queued->len - before;
 	if (cl->close_after_reply)
 		c->flags |= CONN_CLOSING;
 	conn_mark_flush(w, c);

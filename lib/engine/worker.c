@@ -106,9 +106,10 @@ static void svc_foreach_client(struct cmd_env *env, void (*fn)(void *, struct cm
 static void svc_kill_client(struct cmd_env *env, struct cmd_client *cl)
 {
 	struct worker *w = env->host;
-	struct conn *c = conn_of(cl);
-	c->flags |= CONN_CLOSING;
-	conn_mark_flush(w, c);
+	/* another client (the caller is closed after its reply by CLIENT
+	 * KILL's coordinator): Redis frees it at once, output and all, so a
+	 * client that stopped reading cannot outlive its kill */
+	conn_close(w, conn_of(cl));
 }
 
 static void svc_shutdown(struct cmd_env *env)
@@ -225,8 +226,10 @@ static void worker_hz(struct worker *w)
 		int64_t limit = w->now_ms - w->cfg.timeout * 1000;
 		for (struct conn *c = w->conns, *next; c; c = next) {
 			next = c->next;
+			/* Redis's lastinteraction: reads and writes count,
+			 * so a client that stopped reading times out too */
 			if (!(c->flags & CONN_CLOSE_REQ) && c->client.last_ms < limit &&
-			    !conn_has_work(c) && !(c->flags & CONN_HELD))
+			    !(c->flags & CONN_HELD))
 				conn_close(w, c);
 		}
 	}
@@ -271,7 +274,9 @@ static bool worker_stop_step(struct worker *w)
 		}
 		w->stop_eof = grace_over;
 	}
-	if (!w->drained && w->nconns == 0) {
+	/* drained once no conn is left, not even a closed one whose replies
+	 * from other workers are still on their way */
+	if (!w->drained && w->nconns == 0 && w->nalloc == 0) {
 		w->drained = true;
 		atomic_fetch_add(&e->ndrained, 1);
 	}

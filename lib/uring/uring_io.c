@@ -133,7 +133,9 @@ static void on_recv(struct utp *t, struct uconn *u, struct io_uring_cqe *cqe)
 		if (cqe->res > 0 && !u->closing)
 			engine_conn_input(t->w, c, t->bufs + (size_t)bid * URING_BUFSZ, (size_t)cqe->res);
 		put_buffer(t, bid);
-	} else if (cqe->res == 0) {
+	}
+	/* judged by res alone: a kernel may flag a buffer on an EOF too */
+	if (cqe->res == 0) {
 		rearm = false;
 		if (!u->closing)
 			engine_conn_eof(t->w, c);

@@ -5,6 +5,7 @@ SIGINT (exit 0 after answering what was already sent), SHUTDOWN."""
 import os
 import signal
 import sys
+import socket
 import time
 import unittest
 
@@ -106,11 +107,46 @@ class ClientKill(unittest.TestCase):
             self.assertEqual(c.cmd('PING').raw, b'+PONG\r\n')
 
 
+    def test_kill_client_that_does_not_read(self):
+        # Redis frees a killed client at once, pending output and all: a
+        # client that stopped reading must not survive CLIENT KILL
+        with self.srv.conn() as killer:
+            self.assertEqual(killer.cmd('SET', 'big', 'x' * 1000000).raw, b'+OK\r\n')
+            victim = self.srv.conn()
+            victim.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            vid = victim.call('CLIENT', 'ID')
+            victim.send(wk.encode('GET', 'big') * 200)
+            time.sleep(0.5)
+            self.assertEqual(killer.cmd('CLIENT', 'KILL', 'ID', str(vid)).raw, b':1\r\n')
+            deadline = time.time() + 3
+            while b'id=%d ' % vid in killer.cmd('CLIENT', 'LIST').raw:
+                self.assertLess(time.time(), deadline, 'killed client still listed')
+                time.sleep(0.05)
+            self.assertEqual(killer.cmd('PING').raw, b'+PONG\r\n')
+            victim.close()
+
+
 class ClientKillThreads4(ClientKill):
     threads = 4
 
 
 class IdleTimeout(unittest.TestCase):
+    def test_client_that_does_not_read_times_out(self):
+        # Redis's lastinteraction counts reads and writes only: a client
+        # that stopped reading its replies is idle and times out
+        with wk.Server(directives={'timeout': 1, 'hz': 50}) as s:
+            with s.conn() as watcher:
+                self.assertEqual(watcher.cmd('SET', 'big', 'x' * 1000000).raw, b'+OK\r\n')
+                stuck = s.conn()
+                stuck.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sid = stuck.call('CLIENT', 'ID')
+                stuck.send(wk.encode('GET', 'big') * 30)
+                deadline = time.time() + 6
+                while b'id=%d ' % sid in watcher.cmd('CLIENT', 'LIST').raw:
+                    self.assertLess(time.time(), deadline, 'stuck client never timed out')
+                    time.sleep(0.1)
+                stuck.close()
+
     def test_idle_client_closed(self):
         with wk.Server(directives={'timeout': 1, 'hz': 50}) as s:
             idle = s.conn()

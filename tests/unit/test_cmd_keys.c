@@ -447,7 +447,7 @@ static void test_scan_cursor_walks_workers(void)
 	char k[32];
 	key_on(h, 2, "only", k, sizeof(k));
 	put(h, k, "v");
-	char want[64];
+	char want[96];
 	snprintf(want, sizeof(want), "*2\r\n$1\r\n3\r\n*1\r\n$%zu\r\n%s\r\n", strlen(k), k);
 	EXPECT_STR(h, "SCAN 2", want);
 	h_client(h)->resp = 3;
