@@ -150,15 +150,39 @@ static int wait_cqes(struct utp *t, unsigned nr, long long ns)
 	return io_uring_submit_and_wait_timeout(&t->ring, &cqe, nr, &ts, NULL);
 }
 
+/*
+ * Completion coalescing, like a NIC's interrupt moderation. Every wake-up
+ * costs a context switch, which at one request per client in flight is a
+ * large share of the server's CPU. With DEFER_TASKRUN the kernel wakes a
+ * waiter only once wait_nr completions are pending, so a busy worker asks
+ * for about half the completions its recent wake-ups brought, for at most
+ * COALESCE_US; an idle or lightly loaded one (average near 1) waits for one,
+ * adding no latency.
+ */
+#define COALESCE_MAX 16
+#define COALESCE_US 100
+
+static unsigned coalesce_target(const struct utp *t)
+{
+	unsigned k = t->cqe_avg16 / 32; /* half the average */
+	return k < 1 ? 1 : k > COALESCE_MAX ? COALESCE_MAX : k;
+}
+
 static int uring_poll(struct worker *w, int timeout_ms)
 {
 	struct utp *t = worker_transport(w);
 	int rc;
 	if (timeout_ms > 0) {
-		rc = wait_cqes(t, 1, (long long)timeout_ms * 1000000);
+		unsigned k = coalesce_target(t);
+		rc = -ETIME;
+		if (k > 1)
+			rc = wait_cqes(t, k, COALESCE_US * 1000LL);
+		if (rc == -ETIME && !io_uring_cq_ready(&t->ring))
+			rc = wait_cqes(t, 1, (long long)timeout_ms * 1000000);
 	} else {
 		rc = io_uring_submit_and_get_events(&t->ring);
 	}
+	unsigned got = io_uring_cq_ready(&t->ring);
 	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
 		return rc;
 	/* a bounded number of rounds: the CQ may refill while we work */
@@ -177,6 +201,8 @@ static int uring_poll(struct worker *w, int timeout_ms)
 		if (n == 0)
 			break;
 	}
+	if (timeout_ms > 0 || got)
+		t->cqe_avg16 = t->cqe_avg16 - t->cqe_avg16 / 8 + got * 2; /* avg x16, 1/8 weight */
 	uring_reap(t);
 	return 0;
 }

@@ -66,6 +66,7 @@ struct utp {
 	struct uconn *conns;
 	struct uconn *reap;           /* I/O done: hand back to the engine */
 	bool ring_ok, br_ok;
+	unsigned cqe_avg16;           /* completions per wake-up, moving average x16 */
 } __attribute__((aligned(64)));
 
 /* listen.c */
