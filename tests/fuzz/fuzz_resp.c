@@ -92,7 +92,10 @@ static void run_conn(struct run *r, const uint8_t *in, size_t n, struct trace *t
 			break;
 		case RESP_ARGV_FULL:
 			CHECK(p.argc_total > cap && p.argc_total <= PROTO_MBULK_MAX);
-			cap = p.argc_total;
+			/* the parser says so only once an argument arrived with no
+			 * room: grow by doubling, as the engine does, never to the
+			 * announced count (up to INT_MAX) at once */
+			cap = cap > p.argc_total / 2 ? p.argc_total : (cap ? cap * 2 : 1);
 			argv = realloc(argv, sizeof(*argv) * (size_t)cap);
 			CHECK(argv);
 			break;

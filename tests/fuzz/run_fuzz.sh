@@ -9,4 +9,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/wirekv-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 cp -R "$corpus"/. "$work"/
 mkdir -p "$artifacts"
-"$fuzzer" -artifact_prefix="$artifacts"/ "$@" "$work"
+# Any failure is a failure: libFuzzer's own exit codes (a CHECK's 77 among
+# them) would otherwise read as meson's "skipped".
+if ! "$fuzzer" -artifact_prefix="$artifacts"/ "$@" "$work"; then
+	echo "fuzzer found a failing input: see $artifacts" >&2
+	exit 1
+fi
