@@ -1,9 +1,10 @@
 /*
  * wirekv-server [config-file] [--directive value ...]
  *
- * Loads the configuration, starts the workers on the io_uring transport and
- * waits for SIGINT / SIGTERM (handled here through a signalfd; the workers
- * block every signal) or a SHUTDOWN command, then stops gracefully.
+ * Loads the configuration, starts the workers on the io_uring transport (or,
+ * with io-backend dpdk, on the EAL lcores: run_dpdk.c) and waits for SIGINT /
+ * SIGTERM (handled here through a signalfd; the workers block every signal)
+ * or a SHUTDOWN command, then stops gracefully.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,13 +16,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "uring/uring.h"
-
-#ifndef WIREKV_VERSION
-#define WIREKV_VERSION "0.1.0"
-#endif
 
 static void usage(FILE *f)
 {
@@ -49,8 +47,7 @@ static void format_listen(const struct wk_config *cfg, char *buf, size_t n)
 	}
 }
 
-/* Wait for a signal or a stop request (SHUTDOWN). Returns the signal, or 0. */
-static int wait_for_stop(int sfd, int stop_fd)
+int app_wait_for_stop(int sfd, int stop_fd)
 {
 	struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = stop_fd, .events = POLLIN } };
 	for (;;) {
@@ -110,7 +107,8 @@ int main(int argc, char **argv)
 	if (!realpath("/proc/self/exe", executable))
 		snprintf(executable, sizeof(executable), "%s", argv[0]);
 
-	/* SIGINT/SIGTERM arrive through a signalfd on this thread only */
+	/* SIGINT/SIGTERM arrive through a signalfd on this thread only (blocked
+	 * before rte_eal_init, so every EAL thread inherits the mask) */
 	sigset_t stopset;
 	sigemptyset(&stopset);
 	sigaddset(&stopset, SIGINT);
@@ -120,6 +118,15 @@ int main(int argc, char **argv)
 	if (sfd < 0) {
 		fprintf(stderr, "signalfd: %s\n", strerror(errno));
 		return 1;
+	}
+
+	if (cfg.io_backend == IO_BACKEND_DPDK) {
+		int status = app_run_dpdk(&cfg, &log, sfd, argv[0], config_file, executable);
+		config_free(&cfg);
+		close(sfd);
+		if (logf)
+			fclose(logf);
+		return status;
 	}
 
 	char err[512] = "";
@@ -145,7 +152,7 @@ int main(int argc, char **argv)
 	wk_log(&log, LL_NOTICE, "wirekv %s ready: io_uring, %d worker%s, listening on %s",
 	       WIREKV_VERSION, n, n == 1 ? "" : "s", where);
 
-	int sig = wait_for_stop(sfd, engine_stop_fd(e));
+	int sig = app_wait_for_stop(sfd, engine_stop_fd(e));
 	if (sig)
 		wk_log(&log, LL_NOTICE, "Received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	else

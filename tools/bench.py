@@ -8,10 +8,15 @@ server's CPU time (utime+stime from /proc/PID/stat), then prints per-round
 figures, medians over rounds and the wirekv/redis ratios.
 
 Then the memory test: 1M keys of 16 bytes with 32-byte values loaded into
-each server; used_memory and RSS growth per key.
+each server; used_memory and RSS growth per key. With --mem-types, also
+one collection per type with 1M elements (16-byte fields/members, 32-byte
+hash values, scores 0..1M-1): used_memory growth per element.
 
   /usr/bin/python3 tools/bench.py                 # 3 rounds, full sizes
   /usr/bin/python3 tools/bench.py --rounds 5 --requests 2000000
+  /usr/bin/python3 tools/bench.py --tests lpush lpop sadd hset zadd --pipelines 16 \
+      --no-memory                                 # issue 6's data-type figures
+  /usr/bin/python3 tools/bench.py --rounds 0 --mem-types hash zset set list
 """
 import argparse
 import os
@@ -131,6 +136,42 @@ def load_keys(port, nkeys):
                    capture_output=True, timeout=300, check=True)
 
 
+def collection_commands(mtype, n):
+    """RESP for one 1M-element collection, in batches of 100 elements per command."""
+    verbs = {"hash": b"HSET", "set": b"SADD", "zset": b"ZADD", "list": b"RPUSH"}
+    key = b"big:" + mtype.encode()
+    out = []
+    for start in range(0, n, 100):
+        args = [verbs[mtype], key]
+        for i in range(start, min(n, start + 100)):
+            member = b"member:%09d" % i  # 16 bytes
+            if mtype == "hash":
+                args += [member, b"v" * 32]
+            elif mtype == "zset":
+                args += [b"%d" % i, member]
+            else:
+                args.append(member)
+        out.append(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    return b"".join(out)
+
+
+def collection_memory(kind, mtype, args):
+    port = free_port()
+    proc = start(kind, port, args.server_cpu, args.server)
+    try:
+        used0 = info_field(port, "used_memory")
+        subprocess.run(["redis-cli", "-p", str(port), "--pipe"],
+                       input=collection_commands(mtype, args.mem_keys),
+                       capture_output=True, timeout=300, check=True)
+        time.sleep(0.5)
+        used1 = info_field(port, "used_memory")
+        enc = subprocess.run(["redis-cli", "-p", str(port), "object", "encoding", "big:" + mtype],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+    finally:
+        stop(proc)
+    return (used1 - used0) / args.mem_keys, enc
+
+
 def memory_test(kind, args):
     port = free_port()
     proc = start(kind, port, args.server_cpu, args.server)
@@ -163,6 +204,7 @@ def main():
     ap.add_argument("--client-cpu", type=int, default=1)
     ap.add_argument("--mem-keys", type=int, default=1000000)
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--mem-types", nargs="*", default=[], choices=["hash", "set", "zset", "list"])
     args = ap.parse_args()
 
     if not os.access(args.server, os.X_OK):
@@ -182,7 +224,7 @@ def main():
             sys.stdout.flush()
 
     print("\n# medians over rounds               wirekv        redis    ratio")
-    for p in args.pipelines:
+    for p in (args.pipelines if args.rounds else []):
         for test in args.tests:
             key = (test, p)
             w_rps = statistics.median(x[key][0] for x in rounds["wirekv"])
@@ -198,6 +240,11 @@ def main():
             m = memory_test(kind, args)
             print(f"{kind:6} keys {m['keys']:>8}  used_memory {m['used_memory'] / 2**20:8.1f} MiB "
                   f"({m['used_per_key']:6.1f} B/key)  RSS {m['rss'] / 2**20:8.1f} MiB ({m['rss_per_key']:6.1f} B/key)")
+    for mtype in args.mem_types:
+        w, wenc = collection_memory("wirekv", mtype, args)
+        r, renc = collection_memory("redis", mtype, args)
+        print(f"{mtype:5} {args.mem_keys} elements: wirekv {w:6.1f} B/element ({wenc}), "
+              f"redis {r:6.1f} B/element ({renc}), ratio {w / r:5.2f}")
 
 
 if __name__ == "__main__":

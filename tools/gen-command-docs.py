@@ -43,6 +43,23 @@ COMMANDS = [
     "command", "command|count", "command|docs", "command|getkeys", "command|help",
     "command|info", "command|list",
     "latency", "latency|doctor", "latency|help",
+    # hashes
+    "hdel", "hexists", "hget", "hgetall", "hincrby", "hincrbyfloat", "hkeys", "hlen",
+    "hmget", "hmset", "hrandfield", "hscan", "hset", "hsetnx", "hstrlen", "hvals",
+    # lists
+    "lindex", "linsert", "llen", "lmove", "lmpop", "lpop", "lpos", "lpush", "lpushx",
+    "lrange", "lrem", "lset", "ltrim", "rpop", "rpoplpush", "rpush", "rpushx",
+    # sets
+    "sadd", "scard", "sdiff", "sdiffstore", "sinter", "sintercard", "sinterstore",
+    "sismember", "smembers", "smismember", "smove", "spop", "srandmember", "srem",
+    "sscan", "sunion", "sunionstore",
+    # sorted sets
+    "zadd", "zcard", "zcount", "zdiff", "zdiffstore", "zincrby", "zinter", "zintercard",
+    "zinterstore", "zlexcount", "zmpop", "zmscore", "zpopmax", "zpopmin", "zrandmember",
+    "zrange", "zrangebylex", "zrangebyscore", "zrangestore", "zrank", "zrem",
+    "zremrangebylex", "zremrangebyrank", "zremrangebyscore", "zrevrange",
+    "zrevrangebylex", "zrevrangebyscore", "zrevrank", "zscan", "zscore", "zunion",
+    "zunionstore",
 ]
 
 # Containers whose HELP reply is kept verbatim (argv of the HELP request).

@@ -31,7 +31,7 @@ run_suites() { # dir, suites...
 }
 
 if setup build; then
-	run_suites build unit integration
+	run_suites build unit packet integration
 else
 	echo "build failed"; status=1
 fi
@@ -39,7 +39,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
-	run_suites build-asan unit integration
+	run_suites build-asan unit packet integration
 else
 	echo "sanitizer build failed"; status=1
 fi

@@ -42,7 +42,8 @@ static int table_add(struct cmd_table *t, const struct cmd_def *d)
 
 struct cmd_table *cmd_table_new(void)
 {
-	const struct cmd_def *families[] = {cmd_strings_table, cmd_keys_table, cmd_server_table};
+	const struct cmd_def *families[] = {cmd_strings_table, cmd_keys_table, cmd_server_table,
+						cmd_hash_table, cmd_set_table, cmd_zset_table, cmd_list_table};
 	size_t count = 0;
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
 		for (const struct cmd_def *d = families[f]; d->name; d++)

@@ -104,6 +104,10 @@ struct cmd_env {
 	void (*kill_client)(struct cmd_env *env, struct cmd_client *c);
 	/* SHUTDOWN: stop the whole server gracefully */
 	void (*shutdown)(struct cmd_env *env);
+	/* INFO's "net" section: this worker's transport figures as text lines
+	 * ("name:value\r\n"), written into buf (at most cap bytes); returns
+	 * the length, 0 if it has none. NULL when the transport keeps none. */
+	size_t (*transport_info)(struct cmd_env *env, char *buf, size_t cap);
 };
 
 /* Context of one command execution. */
@@ -183,6 +187,10 @@ struct cmd_def {
 extern const struct cmd_def cmd_strings_table[];
 extern const struct cmd_def cmd_keys_table[];
 extern const struct cmd_def cmd_server_table[];
+extern const struct cmd_def cmd_hash_table[];
+extern const struct cmd_def cmd_set_table[];
+extern const struct cmd_def cmd_zset_table[];
+extern const struct cmd_def cmd_list_table[];
 
 struct cmd_table *cmd_table_new(void); /* NULL on failure */
 void cmd_table_free(struct cmd_table *t);

@@ -17,7 +17,8 @@
 #endif
 
 /* __info reply: an array of integers in this order, then keys and expires
- * of each database. */
+ * of each database, then (if the transport keeps figures) one bulk string
+ * with its INFO lines. */
 enum {
 	F_CONNS_RECEIVED, F_REJECTED, F_COMMANDS, F_ERRORS, F_NET_IN, F_NET_OUT,
 	F_HITS, F_MISSES, F_CONNECTED, F_RING_IN, F_RING_OUT, F_CROSS, F_COORD,
@@ -29,7 +30,11 @@ void cmd_int_info(struct cmd_ctx *c)
 {
 	const struct cmd_stats *s = c->env->stats;
 	int ndb = shard_ndb(c->env->shard);
-	reply_array(c->r, F_COUNT + 2L * ndb);
+	char net[1024];
+	size_t netlen = c->env->transport_info ? c->env->transport_info(c->env, net, sizeof(net)) : 0;
+	if (netlen > sizeof(net))
+		netlen = sizeof(net);
+	reply_array(c->r, F_COUNT + 2L * ndb + (netlen ? 1 : 0));
 	const uint64_t v[F_COUNT] = {
 		[F_CONNS_RECEIVED] = s->total_connections_received,
 		[F_REJECTED] = s->rejected_connections,
@@ -57,12 +62,16 @@ void cmd_int_info(struct cmd_ctx *c)
 		reply_int(c->r, (long long)shard_dbsize(c->env->shard, db));
 		reply_int(c->r, (long long)shard_expires(c->env->shard, db));
 	}
+	if (netlen)
+		reply_bulk(c->r, net, netlen);
 }
 
 /* One worker's figures as read back from its __info reply. */
 struct worker_info {
 	unsigned long long f[F_COUNT];
 	unsigned long long *db; /* keys, expires per db */
+	const char *net;        /* transport lines (in the sub reply), or NULL */
+	size_t netlen;
 };
 
 struct info_totals {
@@ -93,10 +102,14 @@ static int read_subs(const struct coord_ctx *cc, struct info_totals *t)
 		for (long long i = 0; i < n; i++) {
 			if (resp_read_item(buf, len, &pos, &it) != 0)
 				break;
-			if (i < F_COUNT)
+			if (it.type == '$') {
+				w->net = it.ptr;
+				w->netlen = it.len;
+			} else if (i < F_COUNT) {
 				w->f[i] = (unsigned long long)it.ival;
-			else
+			} else {
 				w->db[i - F_COUNT] = (unsigned long long)it.ival;
+			}
 		}
 		for (int i = 0; i < F_COUNT; i++)
 			t->sum[i] += w->f[i];
@@ -337,6 +350,23 @@ static void sec_wirekv(struct info_ctx *x)
 	}
 }
 
+/* The transport's per-worker lines (the DPDK backend's lcores); nothing
+ * on transports that keep none. */
+static void sec_net(struct info_ctx *x)
+{
+	for (int s = 0; s < x->t->nworkers; s++)
+		if (x->t->w[s].netlen)
+			reply_raw(x->b, x->t->w[s].net, x->t->w[s].netlen);
+}
+
+static bool has_net(const struct info_totals *t)
+{
+	for (int s = 0; s < t->nworkers; s++)
+		if (t->w[s].netlen)
+			return true;
+	return false;
+}
+
 static const struct info_section {
 	const char *name;
 	const char *title;
@@ -352,6 +382,7 @@ static const struct info_section {
 	{"cluster", "Cluster", sec_cluster},
 	{"keyspace", "Keyspace", sec_keyspace},
 	{"wirekv", "Wirekv", sec_wirekv},
+	{"net", "Net", sec_net},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -394,7 +425,7 @@ enum coord_result coord_info(struct coord_ctx *cc)
 	struct info_ctx x = {.cc = cc, .env = cc->env, .t = &t, .b = &b};
 	bool first = true;
 	for (size_t i = 0; i < NSECTIONS; i++) {
-		if (!want[i])
+		if (!want[i] || (sections[i].fn == sec_net && !has_net(&t)))
 			continue;
 		srv_textf(&b, "%s# %s\r\n", first ? "" : "\r\n", sections[i].title);
 		sections[i].fn(&x);

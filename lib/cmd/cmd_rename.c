@@ -1,11 +1,13 @@
 /*
  * RENAME RENAMENX COPY when both keys live on this worker, and the
  * internal commands coord_move uses when they do not:
- *   __dump key [READ]              -> nil | [value, expire-ms or -1, raw 0|1]
- *   __restore key value expire-ms REPLACE|NX [RAW]   -> :1 written | :0
- *   __delifeq key value expire-ms  -> :1 deleted | :0 (key changed meanwhile)
- * Only string values can travel between workers (the only type stored).
+ *   __dump key [READ]              -> nil | [dump, expire-ms or -1, 0]
+ *   __restore key dump expire-ms REPLACE|NX   -> :1 written | :0
+ *   __delifeq key dump expire-ms   -> :1 deleted | :0 (key changed meanwhile)
+ * A dump is lib/store's shard_dump_value(): any type, with its encoding.
  */
+#include <stdlib.h>
+
 #include "cmd/keys_int.h"
 
 #include <errno.h>
@@ -123,17 +125,17 @@ void cmd_int_dump(struct cmd_ctx *c)
 		reply_null(c->r);
 		return;
 	}
-	if (sentry_type(e) != OBJ_STRING) {
-		reply_error(c->r, "ERR only string values can move between workers");
+	size_t len;
+	char *v = shard_dump_value(e, &len);
+	if (!v) {
+		cmd_reply_oom(c->r);
 		return;
 	}
-	char tmp[32];
-	size_t len;
-	const char *v = sentry_str(e, tmp, &len);
 	reply_array(c->r, 3);
 	reply_bulk(c->r, v, len);
 	reply_int(c->r, sentry_expire(e));
-	reply_int(c->r, sentry_encoding(e) == ENC_RAW);
+	reply_int(c->r, 0);
+	free(v);
 }
 
 void cmd_int_restore(struct cmd_ctx *c)
@@ -144,7 +146,6 @@ void cmd_int_restore(struct cmd_ctx *c)
 	if (cmd_arg_ll(c->r, &c->argv[3], &expire, NULL) != 0)
 		return;
 	bool nx = cmd_arg_is(&c->argv[4], "nx");
-	bool raw = c->argc > 5 && cmd_arg_is(&c->argv[5], "raw");
 	struct sentry *old = keys_lookup_write(c, key);
 	if (old && nx) {
 		reply_int(c->r, 0);
@@ -157,14 +158,7 @@ void cmd_int_restore(struct cmd_ctx *c)
 		reply_int(c->r, 1);
 		return;
 	}
-	struct sentry *e = shard_set_str(s, c->db, key->ptr, key->len, val->ptr, val->len,
-					 raw ? SET_RAW : 0);
-	if (!e) {
-		cmd_reply_oom(c->r);
-		return;
-	}
-	if (expire != STORE_NO_EXPIRE && !shard_set_expire(s, c->db, e, expire)) {
-		shard_delete(s, c->db, key->ptr, key->len);
+	if (!shard_restore(s, c->db, key->ptr, key->len, val->ptr, val->len, expire)) {
 		cmd_reply_oom(c->r);
 		return;
 	}
@@ -177,14 +171,15 @@ void cmd_int_delifeq(struct cmd_ctx *c)
 	if (cmd_arg_ll(c->r, &c->argv[3], &expire, NULL) != 0)
 		return;
 	struct sentry *e = keys_lookup_write(c, &c->argv[1]);
-	if (!e || sentry_type(e) != OBJ_STRING || sentry_expire(e) != expire) {
+	if (!e || sentry_expire(e) != expire) {
 		reply_int(c->r, 0);
 		return;
 	}
-	char tmp[32];
 	size_t len;
-	const char *v = sentry_str(e, tmp, &len);
-	if (len != c->argv[2].len || memcmp(v, c->argv[2].ptr, len) != 0) {
+	char *v = shard_dump_value(e, &len);
+	bool same = v && len == c->argv[2].len && memcmp(v, c->argv[2].ptr, len) == 0;
+	free(v);
+	if (!same) {
 		reply_int(c->r, 0);
 		return;
 	}

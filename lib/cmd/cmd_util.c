@@ -128,3 +128,18 @@ void cmd_reply_arity(struct reply *r, const char *name)
 {
 	reply_errorf(r, "ERR wrong number of arguments for '%s' command", name);
 }
+
+bool cmd_clip_range(long long llen, long long *start, long long *end)
+{
+	if (*start < 0)
+		*start += llen;
+	if (*end < 0)
+		*end += llen;
+	if (*start < 0)
+		*start = 0;
+	if (*start > *end || *start >= llen)
+		return false;
+	if (*end >= llen)
+		*end = llen - 1;
+	return true;
+}

@@ -56,4 +56,10 @@ static inline void cmd_reply_oom(struct reply *r) { reply_error(r, CMD_ERR_OOM);
 /* "+OK" without going through a formatter. */
 static inline void cmd_reply_ok(struct reply *r) { reply_raw(r, "+OK\r\n", 5); }
 
+/* Redis's index range arithmetic (LRANGE, LTRIM, ZRANGE by rank ...):
+ * negative indexes count from the end of a collection of llen elements,
+ * then the range is clipped to it. false when it is empty, else
+ * 0 <= *start <= *end < llen. (Added by the list family.) */
+bool cmd_clip_range(long long llen, long long *start, long long *end);
+
 #endif

@@ -16,7 +16,8 @@
  *    Between the steps another client may see both keys (or, briefly, the
  *    destination not yet written); if the source changed in between, the
  *    new source value is kept rather than deleted. The moved key keeps
- *    its value, encoding and absolute expire but not its LRU/LFU data.
+ *    its value (any type), encoding and absolute expire but not its LRU/LFU
+ *    data.
  *  - KEYS/SCAN/DBSIZE/RANDOMKEY/FLUSHDB/FLUSHALL see or act on each
  *    worker at a slightly different moment.
  */
@@ -76,7 +77,6 @@ struct move_state {
 	enum move_kind kind;
 	int dstdb;
 	bool replace;
-	bool raw;
 	long long expire;
 	char expire_str[24];
 	size_t vlen;
@@ -127,13 +127,13 @@ static enum coord_result move_start(struct coord_ctx *cc)
 	return COORD_WAIT;
 }
 
-/* Phase 1: the source's [value, expire, raw] arrived; write the destination. */
+/* Phase 1: the source's [dump, expire, 0] arrived; write the destination. */
 static enum coord_result move_restore(struct coord_ctx *cc)
 {
 	struct move_state *st = cc->state;
 	const char *buf = cc->sub[0].reply;
 	size_t len = cc->sub[0].len, pos = 0;
-	struct resp_item hdr, val, exp, raw;
+	struct resp_item hdr, val, exp, unused;
 	if (coord_forward_error(cc))
 		return move_done(cc);
 	if (resp_read_item(buf, len, &pos, &hdr) != 0 || hdr.type != '*') {
@@ -145,7 +145,7 @@ static enum coord_result move_restore(struct coord_ctx *cc)
 	}
 	if (resp_read_item(buf, len, &pos, &val) != 0 ||
 	    resp_read_item(buf, len, &pos, &exp) != 0 ||
-	    resp_read_item(buf, len, &pos, &raw) != 0) {
+	    resp_read_item(buf, len, &pos, &unused) != 0) {
 		reply_error(cc->r, "ERR internal sub-request reply malformed");
 		return move_done(cc);
 	}
@@ -157,14 +157,12 @@ static enum coord_result move_restore(struct coord_ctx *cc)
 	memcpy(st->val, val.ptr, val.len);
 	st->vlen = val.len;
 	st->expire = exp.ival;
-	st->raw = raw.ival != 0;
 	int n = resp_ll_to_str(st->expire_str, sizeof(st->expire_str), st->expire);
-	struct resp_arg argv[6] = {
+	struct resp_arg argv[5] = {
 		{"__restore", 9}, cc->argv[2], {st->val, st->vlen}, {st->expire_str, (size_t)n},
 		st->replace ? (struct resp_arg){"REPLACE", 7} : (struct resp_arg){"NX", 2},
-		{"RAW", 3},
 	};
-	cc->send(cc, owner_of(cc, 2), st->dstdb, st->raw ? 6 : 5, argv);
+	cc->send(cc, owner_of(cc, 2), st->dstdb, 5, argv);
 	return COORD_WAIT;
 }
 

@@ -66,6 +66,15 @@ void config_init(struct wk_config *c)
 	c->obuf_hard_limit = 0;
 	c->obuf_soft_limit = 0;
 	c->obuf_soft_seconds = 0;
+	c->mtu = 1500;
+	c->dpdk_port = 0;
+	c->list_max_listpack_size = -2;
+	c->list_compress_depth = 0;
+	c->set_max_intset_entries = 512;
+	c->zset_max_listpack_entries = 128;
+	c->zset_max_listpack_value = 64;
+	c->hash_max_listpack_entries = 512;
+	c->hash_max_listpack_value = 64;
 }
 
 void config_free(struct wk_config *c)
@@ -74,6 +83,7 @@ void config_free(struct wk_config *c)
 		config_string_release(c->bind[i]);
 	config_string_release(c->requirepass);
 	config_string_release(c->logfile);
+	config_string_release(c->dpdk_args);
 	/* Leave a valid (default) config behind: a second free is harmless. */
 	config_init(c);
 }
@@ -98,6 +108,7 @@ int config_clone(struct wk_config *dst, const struct wk_config *src)
 	copy.nbind = 0;
 	copy.requirepass = NULL;
 	copy.logfile = NULL;
+	copy.dpdk_args = NULL;
 	for (int i = 0; i < src->nbind && !rc; i++) {
 		rc = dup_field(&copy.bind[i], src->bind[i]);
 		if (!rc)
@@ -107,12 +118,45 @@ int config_clone(struct wk_config *dst, const struct wk_config *src)
 		rc = dup_field(&copy.requirepass, src->requirepass);
 	if (!rc)
 		rc = dup_field(&copy.logfile, src->logfile);
+	if (!rc)
+		rc = dup_field(&copy.dpdk_args, src->dpdk_args);
 	if (rc) {
 		config_free(&copy);
 		config_init(dst);
 		return rc;
 	}
 	*dst = copy;
+	return 0;
+}
+
+bool config_impair_on(const struct wk_net_impair *imp)
+{
+	return imp->loss_pct > 0 || imp->reorder_pct > 0 || imp->dup_pct > 0 || imp->delay_us > 0;
+}
+
+static int check_fail(struct config_error *err, const char *file, const char *msg)
+{
+	if (!err)
+		return -1;
+	memset(err, 0, sizeof(*err));
+	config_copy_str(err->file, sizeof(err->file), file);
+	config_copy_str(err->msg, sizeof(err->msg), msg);
+	return -1;
+}
+
+int config_check(const struct wk_config *c, const char *file, struct config_error *err)
+{
+	if (c->io_backend != IO_BACKEND_DPDK)
+		return 0;
+	if (!c->ip)
+		return check_fail(err, file,
+				  "io-backend dpdk needs 'ip' (our address and prefix, e.g. ip 198.18.0.2/24)");
+	if (!c->dpdk_args || !c->dpdk_args[0])
+		return check_fail(err, file,
+				  "io-backend dpdk needs 'dpdk-args' (the EAL arguments, e.g. dpdk-args \"-l 0-1 --no-pci --vdev=net_tap0\")");
+	uint32_t mask = c->ip_prefix ? 0xffffffffu << (32 - c->ip_prefix) : 0;
+	if (c->gateway && (c->gateway & mask) != (c->ip & mask))
+		return check_fail(err, file, "'gateway' is not in the subnet of 'ip'");
 	return 0;
 }
 

@@ -16,11 +16,21 @@
 
 #define CONFIG_MAX_BIND 16
 
-enum io_backend { IO_BACKEND_URING = 0 };
+enum io_backend { IO_BACKEND_URING = 0, IO_BACKEND_DPDK = 1 };
 enum loglevel { LL_DEBUG = 0, LL_VERBOSE, LL_NOTICE, LL_WARNING, LL_NOTHING };
 enum maxmemory_policy {
 	MM_NOEVICTION = 0, MM_ALLKEYS_LRU, MM_ALLKEYS_LFU, MM_ALLKEYS_RANDOM,
 	MM_VOLATILE_LRU, MM_VOLATILE_LFU, MM_VOLATILE_RANDOM, MM_VOLATILE_TTL,
+};
+
+/* net-impair: faults the DPDK port layer injects in both directions.
+ * Percentages are 0..100 and may be fractional. */
+struct wk_net_impair {
+	double loss_pct;                 /* frames dropped */
+	double reorder_pct;              /* frames held back behind the next one */
+	double dup_pct;                  /* frames sent / delivered twice */
+	long long delay_us;              /* every frame held this long */
+	unsigned long long seed;         /* per-lcore PRNG seed (seed + lcore) */
 };
 
 struct wk_config {
@@ -44,6 +54,27 @@ struct wk_config {
 	long long obuf_hard_limit;       /* client-output-buffer-limit normal: bytes, 0 = none */
 	long long obuf_soft_limit;
 	long long obuf_soft_seconds;
+
+	/* io-backend dpdk: wirekv's own stack on a DPDK port (all immutable) */
+	uint32_t ip;                     /* our address, host order; 0 = not set */
+	int ip_prefix;                   /* netmask length 1..32 */
+	uint32_t gateway;                /* host order; 0 = none */
+	int mtu;                         /* IP MTU, 1500 */
+	char *dpdk_args;                 /* EAL arguments (shell-like words); NULL = not set */
+	int dpdk_port;                   /* DPDK port id, 0 */
+	struct wk_net_impair impair;     /* net-impair; all zero = off */
+
+	/* lists (lib/store/store_list.h) */
+	int list_max_listpack_size;      /* -2: 8 KB per node; > 0: entries per node */
+	int list_compress_depth;         /* 0; accepted, ignored (nodes never compressed) */
+
+	/* data types: encoding thresholds */
+	long long set_max_intset_entries; /* 512 */
+	long long zset_max_listpack_entries; /* 128 */
+	long long zset_max_listpack_value;   /* 64 (bytes of a member) */
+	/* 512 entries (redis-server's built-in default; redis.conf sets 128) */
+	long long hash_max_listpack_entries;
+	long long hash_max_listpack_value;   /* 64 (bytes of a field or value) */
 };
 
 /* Where an error was found, for "file:line: 'directive ...': reason". */
@@ -64,6 +95,14 @@ int config_load_file(struct wk_config *c, const char *path, struct config_error 
 /* wirekv-server's argv: [config-file] [--directive value ...]. Reads the
  * file first, then the overrides, the way redis-server does. */
 int config_load_args(struct wk_config *c, int argc, char **argv, struct config_error *err);
+
+/* Checks across directives once everything is loaded (config_load_args
+ * runs it last): io-backend dpdk needs ip and dpdk-args. 0, or -1 with err
+ * filled (file = where the config came from, no directive). */
+int config_check(const struct wk_config *c, const char *file, struct config_error *err);
+
+/* True when net-impair injects anything. */
+bool config_impair_on(const struct wk_net_impair *imp);
 
 /* Format an error as one line: "<file>:<line>: '<directive>': <msg>". */
 void config_format_error(const struct config_error *err, char *buf, size_t n);

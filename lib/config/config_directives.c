@@ -172,17 +172,8 @@ static const struct config_enum_name policy_names[] = {
 };
 
 static const struct config_enum_name io_backend_names[] = {
-	{ "uring", IO_BACKEND_URING }, { NULL, 0 },
+	{ "uring", IO_BACKEND_URING }, { "dpdk", IO_BACKEND_DPDK }, { NULL, 0 },
 };
-
-static int set_io_backend(const struct config_directive *d, struct wk_config *c,
-			  int argc, char **argv, const size_t *len, char *err, size_t errlen)
-{
-	if (!strcasecmp(argv[0], "dpdk"))
-		return fail(err, errlen,
-			    "io-backend 'dpdk' is not available yet: this build serves io_uring only");
-	return set_enum(d, c, argc, argv, len, err, errlen);
-}
 
 /* --- strings --- */
 
@@ -270,6 +261,175 @@ static const char *get_bind(const struct config_directive *d, const struct wk_co
 
 		snprintf(buf + at, n - at, "%s%s", i ? " " : "", c->bind[i]);
 	}
+	return buf;
+}
+
+/* --- the DPDK io-backend's addresses and fault injection --- */
+
+static bool parse_ipv4(const char *s, size_t len, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (has_nul(len, s) || inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+static void format_ipv4(uint32_t ip, char *buf, size_t n)
+{
+	struct in_addr a = { .s_addr = htonl(ip) };
+
+	if (!inet_ntop(AF_INET, &a, buf, (socklen_t)n))
+		buf[0] = '\0';
+}
+
+/* ip a.b.c.d/prefix ("" unsets it) */
+static int set_ip(const struct config_directive *d, struct wk_config *c,
+		  int argc, char **argv, const size_t *len, char *err, size_t errlen)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(argv[0], '/');
+	long long prefix;
+	uint32_t ip;
+
+	if (len[0] == 0) {
+		c->ip = 0;
+		c->ip_prefix = 0;
+		return 0;
+	}
+	if (!slash || (size_t)(slash - argv[0]) >= sizeof(addr) ||
+	    !util_str_to_ll(slash + 1, len[0] - (size_t)(slash - argv[0]) - 1, &prefix) ||
+	    prefix < 1 || prefix > 32)
+		goto bad;
+	memcpy(addr, argv[0], (size_t)(slash - argv[0]));
+	addr[slash - argv[0]] = '\0';
+	if (!parse_ipv4(addr, strlen(addr), &ip) || ip == 0)
+		goto bad;
+	c->ip = ip;
+	c->ip_prefix = (int)prefix;
+	return 0;
+bad:
+	return fail(err, errlen,
+		    "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24");
+}
+
+static const char *get_ip(const struct config_directive *d, const struct wk_config *c,
+			  char *buf, size_t n)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	if (!c->ip)
+		return "";
+	format_ipv4(c->ip, addr, sizeof(addr));
+	snprintf(buf, n, "%s/%d", addr, c->ip_prefix);
+	return buf;
+}
+
+/* gateway a.b.c.d ("" = none) */
+static int set_gateway(const struct config_directive *d, struct wk_config *c,
+		       int argc, char **argv, const size_t *len, char *err, size_t errlen)
+{
+	uint32_t ip = 0;
+
+	if (len[0] && (!parse_ipv4(argv[0], len[0], &ip) || ip == 0))
+		return fail(err, errlen, "argument must be an IPv4 address, like 198.18.0.1");
+	c->gateway = ip;
+	return 0;
+}
+
+static const char *get_gateway(const struct config_directive *d, const struct wk_config *c,
+			       char *buf, size_t n)
+{
+	if (!c->gateway)
+		return "";
+	format_ipv4(c->gateway, buf, n);
+	return buf;
+}
+
+/* A percentage 0..100, fractional allowed ("0.5"). */
+static bool parse_percent(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s || strchr(s, 'x') || strchr(s, 'X') || strchr(s, 'n') || strchr(s, 'N'))
+		return false; /* no hex floats, nan or inf */
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*end || errno || v < 0 || v > 100)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* net-impair "loss P reorder P dup P delay US seed N" (any subset, any
+ * order; one quoted word or several; "" = off) */
+static int set_impair(const struct config_directive *d, struct wk_config *c,
+		      int argc, char **argv, const size_t *len, char *err, size_t errlen)
+{
+	struct wk_net_impair imp = { 0 };
+	char text[512] = "";
+	struct config_words w;
+
+	for (int i = 0; i < argc; i++) {
+		size_t at = strlen(text);
+
+		if (has_nul(len[i], argv[i]) || at + len[i] + 2 > sizeof(text))
+			return fail(err, errlen, "argument is too long or contains a NUL byte");
+		snprintf(text + at, sizeof(text) - at, "%s%s", i ? " " : "", argv[i]);
+	}
+	if (config_words_split(text, &w))
+		return fail(err, errlen, "Unbalanced quotes in net-impair");
+	int rc = 0;
+	for (int i = 0; i < w.argc && !rc; i += 2) {
+		const char *k = w.argv[i], *v = i + 1 < w.argc ? w.argv[i + 1] : NULL;
+		long long n;
+
+		if (!v) {
+			snprintf(err, errlen, "'%.32s' needs a value", k);
+			rc = -1;
+		} else if (!strcasecmp(k, "loss") || !strcasecmp(k, "reorder") ||
+			   !strcasecmp(k, "dup")) {
+			double *f = !strcasecmp(k, "loss") ? &imp.loss_pct :
+				    !strcasecmp(k, "dup") ? &imp.dup_pct : &imp.reorder_pct;
+			if (!parse_percent(v, f)) {
+				snprintf(err, errlen, "%.16s must be a percentage 0..100, got '%.32s'", k, v);
+				rc = -1;
+			}
+		} else if (!strcasecmp(k, "delay")) {
+			if (!util_str_to_ll(v, strlen(v), &n) || n < 0 || n > 1000000) {
+				snprintf(err, errlen, "delay must be 0..1000000 microseconds, got '%.32s'", v);
+				rc = -1;
+			}
+			imp.delay_us = n;
+		} else if (!strcasecmp(k, "seed")) {
+			if (!util_str_to_ll(v, strlen(v), &n) || n < 0) {
+				snprintf(err, errlen, "seed must be a non-negative integer, got '%.32s'", v);
+				rc = -1;
+			}
+			imp.seed = (unsigned long long)n;
+		} else {
+			snprintf(err, errlen,
+				 "unknown net-impair setting '%.32s' (loss, reorder, dup, delay, seed)", k);
+			rc = -1;
+		}
+	}
+	config_words_free(&w);
+	if (rc)
+		return -1;
+	c->impair = imp;
+	return 0;
+}
+
+static const char *get_impair(const struct config_directive *d, const struct wk_config *c,
+			      char *buf, size_t n)
+{
+	const struct wk_net_impair *i = &c->impair;
+
+	if (!config_impair_on(i) && !i->seed)
+		return "";
+	snprintf(buf, n, "loss %g reorder %g dup %g delay %lld seed %llu", i->loss_pct,
+		 i->reorder_pct, i->dup_pct, i->delay_us, i->seed);
 	return buf;
 }
 
@@ -373,8 +533,7 @@ static const struct config_directive directives[] = {
 	INTEGER("port", 0, port, 0, 65535),
 	{ .name = "bind", .flags = DIR_MULTI_ARG, .set = set_bind, .get = get_bind },
 	INTEGER("threads", 0, threads, 0, 256),
-	{ .name = "io-backend", .set = set_io_backend, .get = get_enum,
-	  .offset = OFF(io_backend), .names = io_backend_names },
+	ENUM("io-backend", 0, io_backend, io_backend_names),
 	{ .name = "requirepass", .flags = DIR_MUTABLE | DIR_EMPTY_IS_NULL,
 	  .set = set_string, .get = get_string, .offset = OFF(requirepass) },
 	INTEGER("maxclients", DIR_MUTABLE, maxclients, 1, UINT_MAX),
@@ -397,6 +556,29 @@ static const struct config_directive directives[] = {
 	  .get = get_fixed, .names = save_value },
 	{ .name = "appendonly", .flags = DIR_MUTABLE, .set = set_appendonly,
 	  .get = get_fixed, .names = appendonly_value },
+	/* io-backend dpdk */
+	{ .name = "ip", .set = set_ip, .get = get_ip },
+	{ .name = "gateway", .set = set_gateway, .get = get_gateway },
+	INTEGER("mtu", 0, mtu, 576, 9000),
+	{ .name = "dpdk-args", .flags = DIR_EMPTY_IS_NULL, .set = set_string, .get = get_string,
+	  .offset = OFF(dpdk_args) },
+	INTEGER("dpdk-port", 0, dpdk_port, 0, 65535),
+	{ .name = "net-impair", .flags = DIR_MULTI_ARG, .set = set_impair, .get = get_impair },
+	/* lists; list-max-ziplist-size is Redis's alias of the same value */
+	INTEGER("list-max-listpack-size", DIR_MUTABLE, list_max_listpack_size, INT_MIN, INT_MAX),
+	INTEGER("list-max-ziplist-size", DIR_MUTABLE, list_max_listpack_size, INT_MIN, INT_MAX),
+	INTEGER("list-compress-depth", DIR_MUTABLE, list_compress_depth, 0, INT_MAX),
+	INTEGER("set-max-intset-entries", DIR_MUTABLE, set_max_intset_entries, 0, LLONG_MAX),
+	/* zsets; the *-ziplist-* names are Redis's aliases of the same values */
+	INTEGER("zset-max-listpack-entries", DIR_MUTABLE, zset_max_listpack_entries, 0, LLONG_MAX),
+	INTEGER("zset-max-ziplist-entries", DIR_MUTABLE, zset_max_listpack_entries, 0, LLONG_MAX),
+	MEMORY("zset-max-listpack-value", DIR_MUTABLE, zset_max_listpack_value, 0, LLONG_MAX),
+	MEMORY("zset-max-ziplist-value", DIR_MUTABLE, zset_max_listpack_value, 0, LLONG_MAX),
+	/* hashes; the *-ziplist-* names are Redis's aliases of the same values */
+	INTEGER("hash-max-listpack-entries", DIR_MUTABLE, hash_max_listpack_entries, 0, LLONG_MAX),
+	INTEGER("hash-max-ziplist-entries", DIR_MUTABLE, hash_max_listpack_entries, 0, LLONG_MAX),
+	MEMORY("hash-max-listpack-value", DIR_MUTABLE, hash_max_listpack_value, 0, LLONG_MAX),
+	MEMORY("hash-max-ziplist-value", DIR_MUTABLE, hash_max_listpack_value, 0, LLONG_MAX),
 };
 
 const struct config_directive *config_directive_find(const char *name)

@@ -358,7 +358,7 @@ int config_load_args_flags(struct wk_config *c, int argc, char **argv, unsigned 
 	}
 	if (option_apply(&ctx, &ol))
 		return -1;
-	return 0;
+	return config_check(c, argc > 1 && argv[1][0] != '-' ? argv[1] : COMMAND_LINE, err);
 oom:
 	report(&ctx, &where, "Out of memory");
 fail:

@@ -75,6 +75,7 @@ struct conn *engine_conn_from_priv(void *priv)
 }
 bool engine_conn_closing(const struct conn *c) { return c->flags & (CONN_CLOSING | CONN_CLOSE_REQ); }
 
+
 struct conn *engine_conn_open(struct worker *w, int fd, const char *addr, const char *laddr)
 {
 	worker_refresh_clock(w);
@@ -432,6 +433,15 @@ void engine_conn_input(struct worker *w, struct conn *c, char *data, size_t len)
 	size_t used = conn_parse(w, c, data, len);
 	if (used < len && !(c->flags & CONN_CLOSE_REQ) && !(c->flags & CONN_CLOSING))
 		qbuf_append(w, c, data + used, len - used);
+}
+
+/* A partial command waiting for the rest of its bytes is not counted:
+ * shrinking the window for it would stall a command larger than the
+ * window. Input held while the conn cannot parse (a coordinator runs,
+ * output back-pressure) is. */
+size_t engine_conn_pending_input(const struct conn *c)
+{
+	return conn_can_parse(c) ? 0 : c->qlen;
 }
 
 bool conn_has_work(const struct conn *c)

@@ -86,6 +86,7 @@ struct engine *engine_new(const struct engine_params *p, char *err, size_t errle
 	if (config_clone(&e->cfg, p->cfg) < 0)
 		goto nomem;
 	e->ops = p->ops;
+	e->transport_ctx = p->transport_ctx;
 	e->log = p->log;
 	snprintf(e->config_file, sizeof(e->config_file), "%s", p->config_file ? p->config_file : "");
 	snprintf(e->executable, sizeof(e->executable), "%s", p->executable ? p->executable : "");
@@ -140,10 +141,20 @@ nomem:
 	return NULL;
 }
 
+/* The first set-up error any worker reported. */
+static void first_worker_error(struct engine *e, char *err, size_t errlen)
+{
+	for (int i = 0; i < e->n; i++) {
+		if (e->w[i]->err[0] && err[0] == '\0')
+			snprintf(err, errlen, "%s", e->w[i]->err);
+	}
+}
+
 int engine_start(struct engine *e, char *err, size_t errlen)
 {
 	if (e->ops->check && e->ops->check(&e->cfg, err, errlen) < 0)
 		return -1;
+	e->pin = true;
 	if (pthread_barrier_init(&e->init_barrier, NULL, (unsigned)e->n + 1) != 0) {
 		snprintf(err, errlen, "cannot create a barrier");
 		return -1;
@@ -167,16 +178,58 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	e->started = true; /* before the barrier: workers read it after it */
 	pthread_barrier_wait(&e->init_barrier);
 	if (atomic_load(&e->init_failed)) {
-		for (int i = 0; i < e->n; i++) {
-			if (e->w[i]->err[0] && err[0] == '\0')
-				snprintf(err, errlen, "%s", e->w[i]->err);
-		}
+		first_worker_error(e, err, errlen);
 		engine_wait(e);
 		if (!err[0])
 			snprintf(err, errlen, "worker start-up failed");
 		return -1;
 	}
 	return 0;
+}
+
+int engine_run(struct engine *e,
+	       int (*run_all)(void *ctx, int n, void *(*fn)(void *), void **args),
+	       void *ctx, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (e->ops->check && e->ops->check(&e->cfg, err, errlen) < 0)
+		return -1;
+	void **args = calloc((size_t)e->n, sizeof(*args));
+	if (!args) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* only the workers meet at the barrier: the caller may be one of them */
+	if (pthread_barrier_init(&e->init_barrier, NULL, (unsigned)e->n) != 0) {
+		free(args);
+		snprintf(err, errlen, "cannot create a barrier");
+		return -1;
+	}
+	for (int i = 0; i < e->n; i++)
+		args[i] = e->w[i];
+	e->pin = false;
+	e->started = true;
+	int rc = run_all(ctx, e->n, worker_main, args);
+	free(args);
+	if (atomic_load(&e->init_failed)) {
+		first_worker_error(e, err, errlen);
+		if (!err[0])
+			snprintf(err, errlen, "worker start-up failed");
+		rc = -1;
+	} else if (rc < 0) {
+		snprintf(err, errlen, "cannot run the workers on their threads");
+	}
+	for (int i = 0; i < e->n; i++) {
+		if (e->w[i]->status < 0 && rc == 0) {
+			snprintf(err, errlen, "worker %d stopped on an error (see the log)", i);
+			rc = -1;
+		}
+	}
+	for (int i = 0; i < e->n; i++)
+		worker_cleanup(e->w[i]);
+	e->started = false;
+	pthread_barrier_destroy(&e->init_barrier);
+	return rc < 0 ? -1 : 0;
 }
 
 void engine_request_stop(struct engine *e)

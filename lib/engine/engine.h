@@ -78,6 +78,10 @@ struct transport_ops {
 	void (*wake)(struct worker *dst);
 	/* Worker thread: close the listening sockets (graceful stop). */
 	void (*stop_accepting)(struct worker *w);
+	/* Optional. Worker thread (INFO): this worker's transport figures as
+	 * INFO lines ("name:value\r\n") into buf, at most cap bytes; returns
+	 * the length. They appear in INFO's "net" section. */
+	size_t (*info)(struct worker *w, char *buf, size_t cap);
 };
 
 /* --------------------------------------------------------- the engine */
@@ -88,12 +92,25 @@ struct engine_params {
 	const struct wk_log *log;         /* must outlive the engine */
 	const char *config_file;          /* absolute path or "" (INFO) */
 	const char *executable;           /* absolute path (INFO) */
+	void *transport_ctx;              /* the transport's own (worker_transport_ctx) */
 };
 
 struct engine *engine_new(const struct engine_params *p, char *err, size_t errlen);
 /* Spawn the workers (worker i pinned to core i % ncpu) and wait until each
  * has set up its transport. 0, or -1 with err filled (nothing left running). */
 int engine_start(struct engine *e, char *err, size_t errlen);
+/*
+ * For transports that own their threads (DPDK lcores), instead of
+ * engine_start + engine_wait: run_all(ctx, n, fn, args) must run fn(args[i])
+ * for every i < n concurrently, each on its own thread (the caller's thread
+ * may be one of them), and return once all have returned. The engine does
+ * not pin these threads. Returns when every worker has stopped: 0 if all
+ * exited cleanly, -1 with err filled otherwise (a worker's set-up error, as
+ * engine_start reports it, or a worker that stopped on an error).
+ */
+int engine_run(struct engine *e,
+	       int (*run_all)(void *ctx, int n, void *(*fn)(void *), void **args),
+	       void *ctx, char *err, size_t errlen);
 /* Ask every worker to stop gracefully: stop accepting, finish in-flight
  * replies, close clients, exit. Any thread, async-signal-safe. */
 void engine_request_stop(struct engine *e);
@@ -111,6 +128,7 @@ int worker_id(const struct worker *w);
 const struct wk_config *worker_config(const struct worker *w);
 const struct wk_log *worker_log(const struct worker *w);
 void *worker_transport(const struct worker *w); /* worker_init's result */
+void *worker_transport_ctx(const struct worker *w); /* engine_params.transport_ctx */
 bool worker_stopping(const struct worker *w);
 
 /* ---------------------------------------- for transports: connections */
@@ -137,5 +155,9 @@ void engine_conn_closed(struct worker *w, struct conn *c);
 void *engine_conn_priv(struct conn *c);
 struct conn *engine_conn_from_priv(void *priv);
 bool engine_conn_closing(const struct conn *c);
+/* Input bytes the engine holds for c and cannot parse yet (a coordinator
+ * runs, output back-pressure): a TCP stack subtracts them from its window.
+ * A partial command waiting for more bytes does not count. */
+size_t engine_conn_pending_input(const struct conn *c);
 
 #endif

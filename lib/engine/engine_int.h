@@ -196,6 +196,7 @@ struct engine {
 	uint16_t slot_owner[CMD_SLOTS];
 	struct cmd_table *table;
 	const struct transport_ops *ops;
+	void *transport_ctx;
 	const struct wk_log *log;
 	struct wk_config cfg;
 	char run_id[41];
@@ -209,6 +210,7 @@ struct engine {
 	pthread_barrier_t init_barrier;
 	_Atomic int init_failed;
 	bool started;
+	bool pin;                     /* engine_start pins workers; engine_run does not */
 };
 
 static inline struct spsc_ring *engine_ring(struct engine *e, int src, int dst)

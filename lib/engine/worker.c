@@ -33,6 +33,7 @@ int worker_id(const struct worker *w) { return w->id; }
 const struct wk_config *worker_config(const struct worker *w) { return &w->cfg; }
 const struct wk_log *worker_log(const struct worker *w) { return w->e->log; }
 void *worker_transport(const struct worker *w) { return w->tp; }
+void *worker_transport_ctx(const struct worker *w) { return w->e->transport_ctx; }
 bool worker_stopping(const struct worker *w) { return w->stopping; }
 
 int worker_argv_reserve(struct worker *w, int argc)
@@ -118,6 +119,12 @@ static void svc_shutdown(struct cmd_env *env)
 	engine_request_stop(w->e);
 }
 
+static size_t svc_transport_info(struct cmd_env *env, char *buf, size_t cap)
+{
+	struct worker *w = env->host;
+	return w->ops->info(w, buf, cap);
+}
+
 static void worker_env_init(struct worker *w)
 {
 	struct engine *e = w->e;
@@ -139,6 +146,7 @@ static void worker_env_init(struct worker *w)
 	env->foreach_client = svc_foreach_client;
 	env->kill_client = svc_kill_client;
 	env->shutdown = svc_shutdown;
+	env->transport_info = e->ops->info ? svc_transport_info : NULL;
 }
 
 /* --------------------------------------------------------------- phases */
@@ -404,8 +412,10 @@ void *worker_main(void *arg)
 	struct engine *e = w->e;
 	char name[16];
 	snprintf(name, sizeof(name), "wirekv-w%d", w->id);
-	pthread_setname_np(pthread_self(), name);
-	worker_pin(w);
+	if (e->pin) {
+		pthread_setname_np(pthread_self(), name);
+		worker_pin(w);
+	}
 	worker_env_init(w);
 	w->env.shard = shard_new(w->cfg.databases);
 	if (!w->env.shard)

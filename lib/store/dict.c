@@ -158,6 +158,7 @@ void dict_clear(struct shard *s, struct db *d)
 			struct sentry *e = tb->b[i];
 			while (e) {
 				struct sentry *next = e->next;
+				entry_free_value(s, e);
 				mem_free(s, e);
 				tb->used--;
 				e = next;

@@ -32,6 +32,7 @@ void entry_free(struct shard *s, struct db *d, struct sentry *e)
 {
 	if (se_has_ttl(e))
 		ttl_index_del(s, d, e);
+	entry_free_value(s, e);
 	mem_free(s, e);
 }
 

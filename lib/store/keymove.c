@@ -7,7 +7,7 @@
 /* A copy of e under a new key (value, type, encoding, TTL), already in
  * dd's TTL index when it has a TTL, not yet linked into the table. */
 static struct sentry *clone_as(struct shard *s, struct db *dd, const struct sentry *e,
-			       const char *key, size_t klen, uint64_t h)
+			       const char *key, size_t klen, uint64_t h, bool dup_obj)
 {
 	bool ttl = se_has_ttl(e);
 	if (dict_ready(s, dd))
@@ -17,9 +17,19 @@ static struct sentry *clone_as(struct shard *s, struct db *dd, const struct sent
 	if (!ne)
 		return NULL;
 	memcpy(se_val(ne), se_val(e), e->vlen);
+	if (dup_obj && se_is_obj(e)) {
+		void *o = obj_ops_of(sentry_type(e))->dup(s, se_obj(e), e->enc);
+		if (!o) {
+			mem_free(s, ne);
+			return NULL;
+		}
+		se_set_obj(ne, o);
+	}
 	if (ttl) {
 		se_ttl(ne)->when = se_ttl((struct sentry *)e)->when;
 		if (ttl_index_add(s, dd, ne)) {
+			if (dup_obj)
+				entry_free_value(s, ne);
 			mem_free(s, ne);
 			return NULL;
 		}
@@ -49,9 +59,11 @@ struct sentry *shard_rename(struct shard *s, int db, struct sentry *e,
 
 	if (db == dstdb && same_key(e, newkey, nklen))
 		return e;
-	struct sentry *ne = clone_as(s, dd, e, newkey, nklen, h);
+	struct sentry *ne = clone_as(s, dd, e, newkey, nklen, h, false);
 	if (!ne)
 		return NULL;
+	if (se_is_obj(e))
+		se_set_obj(e, NULL); /* the object moved to ne */
 	ne->lfu = e->lfu; /* the same object moves: access history goes along */
 	ne->atime = e->atime;
 	drop_key(s, dd, newkey, nklen, h);
@@ -69,7 +81,7 @@ struct sentry *shard_copy(struct shard *s, int db, const struct sentry *e,
 
 	if (db == dstdb && same_key(e, key, klen))
 		return (struct sentry *)e;
-	struct sentry *ne = clone_as(s, dd, e, key, klen, h);
+	struct sentry *ne = clone_as(s, dd, e, key, klen, h, true);
 	if (!ne)
 		return NULL;
 	drop_key(s, dd, key, klen, h);

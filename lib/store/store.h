@@ -20,7 +20,10 @@ struct sentry; /* one key and its value */
 
 /* Redis's type numbers and OBJECT ENCODING names. */
 enum obj_type { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4 };
-enum obj_enc { ENC_RAW = 0, ENC_INT = 1, ENC_EMBSTR = 8 };
+enum obj_enc {
+	ENC_RAW = 0, ENC_INT = 1, ENC_HT = 2, ENC_INTSET = 6, ENC_SKIPLIST = 7,
+	ENC_EMBSTR = 8, ENC_QUICKLIST = 9, ENC_LISTPACK = 11,
+};
 
 #define STORE_NO_EXPIRE (-1LL)
 #define STORE_EMBSTR_MAX 44   /* Redis: strings up to 44 bytes are embstr */
@@ -102,6 +105,32 @@ struct sentry *shard_str_setrange(struct shard *s, int db, struct sentry *e,
 
 /* Set or clear (STORE_NO_EXPIRE) the TTL. Returns the entry, NULL on OOM. */
 struct sentry *shard_set_expire(struct shard *s, int db, struct sentry *e, int64_t when_ms);
+
+/* ---- collection values (list, set, zset, hash)
+ *
+ * The entry holds a pointer to a type object that the shard owns (its
+ * memory is counted in used_memory); each type's operations are in its own
+ * header (store_hash.h, store_set.h, store_zset.h, store_list.h) and take
+ * the entry, so a conversion can change the encoding and the object. A
+ * collection is never left empty: the command deletes the key instead.
+ * DEL, FLUSHDB, overwrites, RENAME and COPY handle every type here. */
+void *sentry_obj(const struct sentry *e);
+/* Add a new key holding obj (key absent: looked up first). NULL on OOM
+ * with obj still the caller's. */
+struct sentry *shard_add_obj(struct shard *s, int db, const char *key, size_t klen,
+			     int type, int enc, void *obj);
+/* Replace e's object and encoding (the old object is the caller's). */
+void sentry_set_obj(struct sentry *e, int enc, void *obj);
+
+/* A key's value as bytes that shard_restore() turns back into the same
+ * value on any shard of this process (RENAME/COPY/MOVE across workers).
+ * malloc'd; NULL on OOM. */
+char *shard_dump_value(const struct sentry *e, size_t *len);
+/* Create or overwrite key from shard_dump_value's bytes, TTL `expire`
+ * (STORE_NO_EXPIRE for none). NULL on OOM or bad bytes; the key is then
+ * as it was, or deleted if only its TTL could not be set. */
+struct sentry *shard_restore(struct shard *s, int db, const char *key, size_t klen,
+			     const char *p, size_t n, int64_t expire);
 
 /* ---- iteration */
 /* Redis's reverse-binary cursor scan over db: visits every key present for

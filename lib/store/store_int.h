@@ -22,6 +22,17 @@
 #include "store/store.h"
 #include "util/util.h"
 
+/* A growable malloc'd byte buffer (dump/restore). */
+struct store_buf {
+	char *p;
+	size_t len, cap;
+};
+int buf_put(struct store_buf *b, const void *p, size_t n); /* 0 or -ENOMEM */
+int buf_put_u64(struct store_buf *b, uint64_t v);          /* varint */
+/* Read a varint / n bytes at *p (advancing); false when the bytes run out. */
+bool buf_get_u64(const char **p, const char *end, uint64_t *v);
+bool buf_get(const char **p, const char *end, size_t n, const char **out);
+
 #define SE_TYPE_MASK 0x0fu
 #define SE_TTL 0x10u /* an sttl sits between header and key */
 
@@ -148,6 +159,33 @@ struct sentry *entry_new(struct shard *s, const char *key, size_t klen, size_t v
 void entry_touch(struct shard *s, struct sentry *e);
 /* Free an unlinked entry; takes it out of the TTL index first. */
 void entry_free(struct shard *s, struct db *d, struct sentry *e);
+
+/* ---- collection objects (object.c). The value bytes of a collection
+ * entry are one pointer. Each type file provides its row of the table. */
+struct obj_ops {
+	void (*free)(struct shard *s, void *obj, int enc);
+	void *(*dup)(struct shard *s, const void *obj, int enc);   /* NULL on OOM */
+	/* Serialise for shard_dump_value: append with buf_put; 0 or -ENOMEM. */
+	int (*dump)(const void *obj, int enc, struct store_buf *out);
+	/* Rebuild from dump's bytes; sets *enc. NULL on OOM or bad bytes. */
+	void *(*load)(struct shard *s, const char *p, size_t n, int *enc);
+};
+extern const struct obj_ops hash_obj_ops, set_obj_ops, zset_obj_ops, list_obj_ops;
+const struct obj_ops *obj_ops_of(int type); /* NULL for strings */
+
+static inline bool se_is_obj(const struct sentry *e)
+{
+	return (e->tflags & SE_TYPE_MASK) != OBJ_STRING;
+}
+static inline void *se_obj(const struct sentry *e)
+{
+	void *o;
+	memcpy(&o, se_val(e), sizeof(o));
+	return o;
+}
+static inline void se_set_obj(struct sentry *e, void *o) { memcpy(se_val(e), &o, sizeof(o)); }
+/* Free what e's value owns (collections); e itself stays. */
+void entry_free_value(struct shard *s, struct sentry *e);
 
 /* ---- TTL index (expire.c) */
 int ttl_index_add(struct shard *s, struct db *d, struct sentry *e);

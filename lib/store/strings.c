@@ -45,6 +45,7 @@ static struct sentry *store_value(struct shard *s, struct db *d, struct sentry *
 		ttl_index_del(s, d, old);
 	old->tflags &= (uint8_t)~SE_TTL; /* its TTL slot is ne's now, or gone */
 	shard_fix_moved(d, link, ne);
+	entry_free_value(s, old);
 	mem_free(s, old);
 	return ne;
 }

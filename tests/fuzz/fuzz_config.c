@@ -21,18 +21,19 @@
 #include "config/config_internal.h"
 
 #define MAX_ARGS 64
+#define SNAP_MAX 128 /* directives CONFIG GET lists (37 today) */
 
 struct snapshot {
 	int n;
-	char name[32][40];
-	char *value[32];
+	char name[SNAP_MAX][40];
+	char *value[SNAP_MAX];
 };
 
 static void snapshot_cb(void *arg, const char *name, const char *value)
 {
 	struct snapshot *s = arg;
 
-	if (s->n >= 32)
+	if (s->n >= SNAP_MAX)
 		abort();
 	snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name);
 	s->value[s->n] = strdup(value);

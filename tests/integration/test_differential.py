@@ -11,7 +11,8 @@ how to compare a reply that is not deterministic (keep them rare):
   #!sorted        compare an array/set/map's elements as a multiset (KEYS)
   #!mask-id       compare with every integer masked (CLIENT ID, HELLO)
   #!range N       integer replies may differ by at most N (PTTL)
-  #!scanall       the command is a SCAN with cursor 0: iterate it to the end
+  #!scanall       the command is a SCAN (or SSCAN/HSCAN/ZSCAN key) with cursor 0:
+                  iterate it to the end
                   on each server and compare the sorted union of elements
 
 Every script runs on a fresh connection (FLUSHALL first), in RESP2 and in
@@ -210,8 +211,10 @@ class Side:
         """Iterate a SCAN from cursor 0; returns a Reply-like set result."""
         elems = []
         cursor = b'0'
+        # SSCAN/HSCAN/ZSCAN key cursor ...: the cursor is the third word
+        at = 2 if args[0].lower() in (b'sscan', b'hscan', b'zscan') else 1
         for _ in range(limit):
-            r = self.run([args[0], cursor] + list(args[2:]))
+            r = self.run(list(args[:at]) + [cursor] + list(args[at + 1:]))
             if r.is_error() or not isinstance(r.value, list):
                 return r
             cursor = r.value[0]

@@ -242,15 +242,16 @@ RAW_CASES = [
 ]
 
 
-def raw_exchange(port, data, quiet=0.25):
+def raw_exchange(port, data, quiet=0.25, first=1.0):
     """Send data, collect everything until the server is quiet for `quiet`
-    seconds or closes; returns the bytes plus a <CLOSED> mark."""
+    seconds (`first` for the first bytes: a loaded machine may be slow to
+    answer at all) or closes; returns the bytes plus a <CLOSED> mark."""
     s = socket.create_connection(('127.0.0.1', port), timeout=5)
     try:
         s.sendall(data)
     except OSError:
         pass
-    s.settimeout(quiet)
+    s.settimeout(first)
     out = b''
     try:
         while True:
@@ -259,6 +260,7 @@ def raw_exchange(port, data, quiet=0.25):
                 out += b'<CLOSED>'
                 break
             out += d
+            s.settimeout(quiet)
     except socket.timeout:
         pass
     except ConnectionResetError:

@@ -646,18 +646,26 @@ static void test_copy(void)
 }
 
 /* The internal commands behind coord_move: unknown to clients; the source
- * is deleted only if it still holds what was dumped. */
-static const char *run_sub(struct harness *h, int w, struct reply *r, int argc,
-			   const char *const *argv)
+ * is deleted only if it still holds what was dumped. Arguments are
+ * "len:bytes"-free C strings except where a length is given (dumps hold
+ * NUL bytes: type 0 = string). */
+static const char *run_subn(struct harness *h, int w, struct reply *r, int argc,
+			    const char *const *argv, const size_t *lens)
 {
 	struct resp_arg a[8];
 	for (int i = 0; i < argc; i++)
-		a[i] = (struct resp_arg){argv[i], strlen(argv[i])};
+		a[i] = (struct resp_arg){argv[i], lens && lens[i] ? lens[i] : strlen(argv[i])};
 	reply_clear(r);
 	cmd_run_sub(h_env(h, w), 0, r, argc, a);
 	reply_reserve(r, 1);
 	r->buf[r->len] = '\0';
 	return r->buf;
+}
+
+static const char *run_sub(struct harness *h, int w, struct reply *r, int argc,
+			   const char *const *argv)
+{
+	return run_subn(h, w, r, argc, argv, NULL);
 }
 
 static void test_move_internals(void)
@@ -670,26 +678,39 @@ static void test_move_internals(void)
 	key_on(h, 1, "k", k, sizeof(k));
 	put(h, k, "v");
 	const char *dump[] = {"__dump", k};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 2, dump), "*3\r\n$1\r\nv\r\n:-1\r\n:0\r\n");
-	const char *changed[] = {"__delifeq", k, "other", "-1"};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 4, changed), ":0\r\n");
-	const char *ttl_changed[] = {"__delifeq", k, "v", "1700000005000"};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 4, ttl_changed), ":0\r\n");
+	/* a dump: type (0 string), encoding (8 embstr), the bytes */
+	static const char want_dump[] = "*3\r\n$3\r\n\x00\x08v\r\n:-1\r\n:0\r\n";
+	run_sub(h, 1, &r, 2, dump);
+	CU_ASSERT_EQUAL(r.len, sizeof(want_dump) - 1);
+	CU_ASSERT(memcmp(r.buf, want_dump, sizeof(want_dump) - 1) == 0);
+	size_t three[4] = {0, 0, 3, 0};
+	const char *changed[] = {"__delifeq", k, "\x00\x08w", "-1"};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 4, changed, three), ":0\r\n");
+	const char *ttl_changed[] = {"__delifeq", k, "\x00\x08v", "1700000005000"};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 4, ttl_changed, three), ":0\r\n");
 	CU_ASSERT_STRING_EQUAL(get_db(h, 0, k), "v");
-	const char *same[] = {"__delifeq", k, "v", "-1"};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 4, same), ":1\r\n");
+	const char *same[] = {"__delifeq", k, "\x00\x08v", "-1"};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 4, same, three), ":1\r\n");
 	CU_ASSERT_PTR_NULL(get_db(h, 0, k));
 	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 2, dump), "$-1\r\n");
 	/* restore NX refuses an existing key; an expire already past writes nothing */
 	put(h, k, "old");
-	const char *nx[] = {"__restore", k, "new", "-1", "NX"};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 5, nx), ":0\r\n");
-	const char *past[] = {"__restore", k, "new", "1000", "REPLACE"};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 5, past), ":1\r\n");
+	size_t five[5] = {0, 0, 5, 0, 0};
+	const char *nx[] = {"__restore", k, "\x00\x08new", "-1", "NX"};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 5, nx, five), ":0\r\n");
+	const char *past[] = {"__restore", k, "\x00\x08new", "1000", "REPLACE"};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 5, past, five), ":1\r\n");
 	CU_ASSERT_PTR_NULL(get_db(h, 0, k));
-	const char *raw[] = {"__restore", k, "12", "1700000009000", "REPLACE", "RAW"};
-	CU_ASSERT_STRING_EQUAL(run_sub(h, 1, &r, 6, raw), ":1\r\n");
+	/* the encoding travels: a raw "12" stays raw */
+	size_t four[5] = {0, 0, 4, 0, 0};
+	const char *raw[] = {"__restore", k, "\x00\x00" "12", "1700000009000", "REPLACE"};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 5, raw, four), ":1\r\n");
 	EXPECTF(h, "$3\r\nraw\r\n", "OBJECT ENCODING %s", k);
+	EXPECTF(h, ":9000\r\n", "PTTL %s", k);
+	/* bytes that are no dump are refused, the key left alone */
+	const char *bad[] = {"__restore", k, "\x09", "-1", "REPLACE"};
+	size_t one[5] = {0, 0, 1, 0, 0};
+	CU_ASSERT_STRING_EQUAL(run_subn(h, 1, &r, 5, bad, one), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
 	EXPECTF(h, ":9000\r\n", "PTTL %s", k);
 	reply_free(&r);
 	h_free(h);

@@ -170,6 +170,15 @@ static void test_defaults(void)
 		   "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
 	expect_get(&c, "save", "");
 	expect_get(&c, "appendonly", "no");
+	expect_get(&c, "ip", "");
+	expect_get(&c, "gateway", "");
+	expect_get(&c, "mtu", "1500");
+	expect_get(&c, "dpdk-args", "");
+	expect_get(&c, "dpdk-port", "0");
+	expect_get(&c, "net-impair", "");
+	CU_ASSERT_EQUAL(c.mtu, 1500);
+	CU_ASSERT_PTR_NULL(c.dpdk_args);
+	CU_ASSERT_FALSE(config_impair_on(&c.impair));
 	config_free(&c);
 	CU_ASSERT_STRING_EQUAL(config_policy_name(MM_ALLKEYS_LRU), "allkeys-lru");
 	CU_ASSERT_STRING_EQUAL(config_loglevel_name(LL_WARNING), "warning");
@@ -444,9 +453,7 @@ static void test_bad_values(void)
 		{ "threads 257", "argument must be between 0 and 256 inclusive" },
 		{ "threads -1", "argument must be between 0 and 256 inclusive" },
 		{ "threads x", "argument couldn't be parsed into an integer" },
-		{ "io-backend dpdk",
-		  "io-backend 'dpdk' is not available yet: this build serves io_uring only" },
-		{ "io-backend epoll", "argument(s) must be one of the following: uring" },
+		{ "io-backend epoll", "argument(s) must be one of the following: uring, dpdk" },
 		{ "maxclients 0", "argument must be between 1 and 4294967295 inclusive" },
 		{ "maxclients 1k", "argument couldn't be parsed into an integer" },
 		{ "timeout -1", "argument must be between 0 and 2147483647 inclusive" },
@@ -575,9 +582,11 @@ static void test_command_line(void)
 	CU_ASSERT_STRING_EQUAL(err.directive, "requirepass \"a\" \"b\"");
 	CU_ASSERT_STRING_EQUAL(err.msg, "wrong number of arguments");
 	config_free(&c);
+	/* io-backend dpdk needs ip and dpdk-args, checked once all is read */
 	CU_ASSERT_EQUAL(run_args(&c, &err, 3, "--io-backend", "dpdk"), -1);
+	CU_ASSERT_STRING_EQUAL(err.file, "(command line)");
 	CU_ASSERT_STRING_EQUAL(err.msg,
-		"io-backend 'dpdk' is not available yet: this build serves io_uring only");
+		"io-backend dpdk needs 'ip' (our address and prefix, e.g. ip 198.18.0.2/24)");
 	config_free(&c);
 
 	/* A file error comes before the command line is looked at. */
@@ -613,7 +622,8 @@ static void test_config_set(void)
 		"Unknown option or number of arguments for CONFIG SET - 'FOO'");
 	static const char *const immutable[] = {
 		"port", "bind", "threads", "io-backend", "databases", "tcp-backlog",
-		"logfile", "DATABASES",
+		"logfile", "DATABASES", "ip", "gateway", "mtu", "dpdk-args", "dpdk-port",
+		"net-impair",
 	};
 	for (size_t i = 0; i < sizeof(immutable) / sizeof(immutable[0]); i++) {
 		char want[200];
@@ -724,7 +734,7 @@ static void test_foreach_order(void)
 	config_init(&c);
 	config_foreach(&c, collect_cb, &a);
 	config_foreach(&c, collect_cb, &b);
-	CU_ASSERT_EQUAL(a.n, 19);
+	CU_ASSERT_EQUAL(a.n, 37);
 	CU_ASSERT_EQUAL(a.n, b.n);
 	for (int i = 0; i < a.n; i++)
 		CU_ASSERT_STRING_EQUAL(a.names[i], b.names[i]);
@@ -764,6 +774,112 @@ static void test_clone(void)
 	config_free(&a);
 	config_free(&b);
 	config_free(&b);
+}
+
+/* The DPDK io-backend's directives: values, errors, the cross check. */
+static void test_dpdk_directives(void)
+{
+	struct wk_config c, d;
+	struct config_error err;
+	char line[700];
+
+	CU_ASSERT_EQUAL_FATAL(load_text(&c,
+		"io-backend dpdk\n"
+		"ip 198.18.0.2/24\n"
+		"gateway 198.18.0.1\n"
+		"mtu 9000\n"
+		"dpdk-args \"-l 0-1 --no-pci --vdev=net_tap0,iface=wk0\"\n"
+		"dpdk-port 1\n"
+		"net-impair \"loss 2 reorder 5 dup 0.5 seed 7\"\n", &err), 0);
+	CU_ASSERT_EQUAL(c.io_backend, IO_BACKEND_DPDK);
+	CU_ASSERT_EQUAL(c.ip, 0xc6120002u);
+	CU_ASSERT_EQUAL(c.ip_prefix, 24);
+	CU_ASSERT_EQUAL(c.gateway, 0xc6120001u);
+	CU_ASSERT_EQUAL(c.mtu, 9000);
+	CU_ASSERT_STRING_EQUAL(c.dpdk_args, "-l 0-1 --no-pci --vdev=net_tap0,iface=wk0");
+	CU_ASSERT_EQUAL(c.dpdk_port, 1);
+	CU_ASSERT_DOUBLE_EQUAL(c.impair.loss_pct, 2.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(c.impair.reorder_pct, 5.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(c.impair.dup_pct, 0.5, 1e-9);
+	CU_ASSERT_EQUAL(c.impair.delay_us, 0);
+	CU_ASSERT_EQUAL(c.impair.seed, 7);
+	CU_ASSERT_TRUE(config_impair_on(&c.impair));
+	expect_get(&c, "io-backend", "dpdk");
+	expect_get(&c, "ip", "198.18.0.2/24");
+	expect_get(&c, "gateway", "198.18.0.1");
+	expect_get(&c, "mtu", "9000");
+	expect_get(&c, "dpdk-args", "-l 0-1 --no-pci --vdev=net_tap0,iface=wk0");
+	expect_get(&c, "dpdk-port", "1");
+	expect_get(&c, "net-impair", "loss 2 reorder 5 dup 0.5 delay 0 seed 7");
+	CU_ASSERT_EQUAL(config_check(&c, "x.conf", &err), 0);
+	/* a copy owns its own dpdk-args */
+	CU_ASSERT_EQUAL_FATAL(config_clone(&d, &c), 0);
+	CU_ASSERT_PTR_NOT_EQUAL(d.dpdk_args, c.dpdk_args);
+	config_free(&c);
+	CU_ASSERT_STRING_EQUAL(d.dpdk_args, "-l 0-1 --no-pci --vdev=net_tap0,iface=wk0");
+	CU_ASSERT_DOUBLE_EQUAL(d.impair.reorder_pct, 5.0, 1e-9);
+	config_free(&d);
+
+	/* unquoted words work too, in any order and any subset */
+	CU_ASSERT_EQUAL(load_text(&c, "net-impair delay 250 loss 0.25\n", &err), 0);
+	CU_ASSERT_DOUBLE_EQUAL(c.impair.loss_pct, 0.25, 1e-9);
+	CU_ASSERT_EQUAL(c.impair.delay_us, 250);
+	CU_ASSERT_DOUBLE_EQUAL(c.impair.dup_pct, 0.0, 1e-9);
+	CU_ASSERT_EQUAL(load_text(&c, "net-impair \"\"\n", &err), 0);
+	CU_ASSERT_FALSE(config_impair_on(&c.impair));
+	expect_get(&c, "net-impair", "");
+	config_free(&c);
+
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+		{ "ip 198.18.0.2", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "ip 198.18.0.2/33", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "ip 198.18.0.2/0", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "ip 198.18.0/24", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "ip 0.0.0.0/8", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "ip ::1/64", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "ip 198.18.0.2/24x", "argument must be an IPv4 address and a prefix length 1..32, like 198.18.0.2/24" },
+		{ "gateway 198.18.0", "argument must be an IPv4 address, like 198.18.0.1" },
+		{ "gateway host", "argument must be an IPv4 address, like 198.18.0.1" },
+		{ "mtu 100", "argument must be between 576 and 9000 inclusive" },
+		{ "mtu 9001", "argument must be between 576 and 9000 inclusive" },
+		{ "mtu x", "argument couldn't be parsed into an integer" },
+		{ "dpdk-port -1", "argument must be between 0 and 65535 inclusive" },
+		{ "dpdk-args a b", "wrong number of arguments" },
+		{ "net-impair loss", "'loss' needs a value" },
+		{ "net-impair loss 101", "loss must be a percentage 0..100, got '101'" },
+		{ "net-impair dup -1", "dup must be a percentage 0..100, got '-1'" },
+		{ "net-impair reorder abc", "reorder must be a percentage 0..100, got 'abc'" },
+		{ "net-impair reorder nan", "reorder must be a percentage 0..100, got 'nan'" },
+		{ "net-impair delay 1.5", "delay must be 0..1000000 microseconds, got '1.5'" },
+		{ "net-impair seed x", "seed must be a non-negative integer, got 'x'" },
+		{ "net-impair jitter 3", "unknown net-impair setting 'jitter' (loss, reorder, dup, delay, seed)" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_line_error(bad[i].line, bad[i].msg);
+
+	/* cross checks, as wirekv-server reports them (file, no line) */
+	CU_ASSERT_EQUAL(run_args(&c, &err, 5, "--io-backend", "dpdk", "--ip", "198.18.0.2/24"), -1);
+	config_format_error(&err, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "(command line): io-backend dpdk needs 'dpdk-args' "
+			       "(the EAL arguments, e.g. dpdk-args \"-l 0-1 --no-pci --vdev=net_tap0\")");
+	config_free(&c);
+	CU_ASSERT_EQUAL(run_args(&c, &err, 9, "--io-backend", "dpdk", "--ip", "198.18.0.2/24",
+				 "--dpdk-args", "-l 0 --no-pci", "--gateway", "10.0.0.1"), -1);
+	CU_ASSERT_STRING_EQUAL(err.msg, "'gateway' is not in the subnet of 'ip'");
+	config_free(&c);
+	/* the command line works like a file; EAL args start with '-' */
+	CU_ASSERT_EQUAL(run_args(&c, &err, 11, "--io-backend", "dpdk", "--ip", "198.18.0.2/24",
+				 "--dpdk-args", "--no-pci -l 0", "--net-impair", "loss 2 seed 9",
+				 "--mtu", "1400"), 0);
+	CU_ASSERT_STRING_EQUAL(c.dpdk_args, "--no-pci -l 0");
+	CU_ASSERT_EQUAL(c.impair.seed, 9);
+	CU_ASSERT_EQUAL(c.mtu, 1400);
+	config_free(&c);
+	/* ip without io-backend dpdk is just stored */
+	CU_ASSERT_EQUAL(run_args(&c, &err, 3, "--ip", "198.18.0.2/24"), 0);
+	config_free(&c);
 }
 
 /* config/wirekv.conf: the shipped file loads and holds the defaults. */
@@ -842,6 +958,7 @@ int main(void)
 		{ "command line", test_command_line },
 		{ "CONFIG SET / GET", test_config_set },
 		{ "CONFIG GET order", test_foreach_order },
+		{ "io-backend dpdk directives", test_dpdk_directives },
 		{ "clone independence", test_clone },
 		{ "config/wirekv.conf", test_shipped_config },
 	};
