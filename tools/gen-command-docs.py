@@ -38,7 +38,7 @@ COMMANDS = [
     "auth", "echo", "hello", "ping", "quit", "reset", "select", "time", "info",
     "shutdown", "debug",
     "client", "client|getname", "client|help", "client|id", "client|info",
-    "client|kill", "client|list", "client|no-evict", "client|setname",
+    "client|kill", "client|list", "client|no-evict", "client|setname", "client|unblock",
     "config", "config|get", "config|help", "config|resetstat", "config|set",
     "command", "command|count", "command|docs", "command|getkeys", "command|help",
     "command|info", "command|list",
@@ -49,6 +49,8 @@ COMMANDS = [
     # lists
     "lindex", "linsert", "llen", "lmove", "lmpop", "lpop", "lpos", "lpush", "lpushx",
     "lrange", "lrem", "lset", "ltrim", "rpop", "rpoplpush", "rpush", "rpushx",
+    # blocking pops
+    "blmove", "blmpop", "blpop", "brpop", "brpoplpush", "bzmpop", "bzpopmax", "bzpopmin",
     # sets
     "sadd", "scard", "sdiff", "sdiffstore", "sinter", "sintercard", "sinterstore",
     "sismember", "smembers", "smismember", "smove", "spop", "srandmember", "srem",

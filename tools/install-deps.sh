@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
   liburing-dev libjemalloc-dev libcunit1-dev libdpdk-dev
   redis-server redis-tools python3-redis
-  iproute2 procps util-linux
+  iproute2 procps util-linux gnuplot-nox
 )
 
 missing=()

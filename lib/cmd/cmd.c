@@ -43,7 +43,8 @@ static int table_add(struct cmd_table *t, const struct cmd_def *d)
 struct cmd_table *cmd_table_new(void)
 {
 	const struct cmd_def *families[] = {cmd_strings_table, cmd_keys_table, cmd_server_table,
-						cmd_hash_table, cmd_set_table, cmd_zset_table, cmd_list_table};
+						cmd_hash_table, cmd_set_table, cmd_zset_table, cmd_list_table,
+						cmd_block_table};
 	size_t count = 0;
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
 		for (const struct cmd_def *d = families[f]; d->name; d++)
@@ -219,6 +220,48 @@ int cmd_key_range(const struct cmd_def *def, int argc, int *first, int *last, in
 	*last = l;
 	*step = s;
 	return (l - def->first_key) / s + 1;
+}
+
+/* Redis's string2ll, enough for a numkeys argument. */
+static bool cmd_parse_numkeys(const struct resp_arg *a, long long *v)
+{
+	if (a->len == 0 || a->len > 19 || (a->len > 1 && a->ptr[0] == '0'))
+		return false;
+	long long x = 0;
+	for (size_t i = 0; i < a->len; i++) {
+		if (a->ptr[i] < '0' || a->ptr[i] > '9')
+			return false;
+		x = x * 10 + (a->ptr[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+int cmd_key_range_argv(const struct cmd_def *def, int argc, const struct resp_arg *argv,
+		       int *first, int *last, int *step)
+{
+	if (def->flags & CMD_NUMKEYS_AT2) {
+		long long n;
+		if (argc < 5 || !cmd_parse_numkeys(&argv[2], &n) || n < 1 || n > argc - 4)
+			return 0;
+		*first = 3;
+		*last = 3 + (int)n - 1;
+		*step = 1;
+		return (int)n;
+	}
+	return cmd_key_range(def, argc, first, last, step);
+}
+
+void cmd_run_wake(struct cmd_env *env, const struct cmd_def *def, int db, struct reply *r,
+		  int argc, const struct resp_arg *argv, enum cmd_wake wake,
+		  const struct resp_arg *key)
+{
+	struct cmd_ctx c = {
+		.env = env, .client = NULL, .def = def, .r = r, .db = db, .argc = argc, .argv = argv,
+		.wake = wake, .wake_key = key,
+	};
+	shard_set_time(env->shard, env->now_ms);
+	def->handler(&c);
 }
 
 void cmd_run(struct cmd_env *env, struct cmd_client *cl, const struct cmd_def *def, int db,

@@ -51,6 +51,9 @@ struct cmd_stats {
 	uint64_t loop_turns;
 	uint64_t loop_busy_us;
 	uint64_t loop_idle_us;
+	/* gauges of blocking commands (BLPOP ...) */
+	uint64_t blocked_clients;     /* this worker's clients waiting in one */
+	uint64_t clients_in_timeout_table; /* waiters parked here with a timeout */
 };
 
 /* Per-connection state commands read and change; embedded in the engine's
@@ -69,11 +72,13 @@ struct cmd_client {
 	int64_t ctime_ms;         /* connected at (unix ms) */
 	int64_t last_ms;          /* last command at (unix ms) */
 	const char *last_cmd;     /* full name of the last command, e.g. "client|list" */
+	bool blocked;             /* waiting in a blocking command (CLIENT LIST flags=b) */
 	/* filled in by the engine before CLIENT LIST / CLIENT INFO */
 	size_t qbuf, qbuf_free, obl, oll, omem, tot_mem;
 };
 
 struct cmd_table;
+struct cmd_ctx;
 
 /* What a worker gives its handlers. Owned by the worker; engine keeps the
  * clock fields current (once per loop turn and before each command). */
@@ -108,6 +113,37 @@ struct cmd_env {
 	 * ("name:value\r\n"), written into buf (at most cap bytes); returns
 	 * the length, 0 if it has none. NULL when the transport keeps none. */
 	size_t (*transport_info)(struct cmd_env *env, char *buf, size_t cap);
+
+	/*
+	 * Blocking commands (CMD_BLOCKING): a handler that found nothing to pop
+	 * and may wait calls block() with the keys it waits on (the command's
+	 * keys; duplicates are fine) and the deadline (unix ms, 0 = forever),
+	 * then returns without writing a reply: the engine parks the command
+	 * on this worker, FIFO per key, and later runs the handler again with
+	 * c->wake set (see enum cmd_wake), delivering that reply instead.
+	 * flags: CMD_BLOCK_NOTIFY for a coordinator's watch (__bwatch), which
+	 * may also park as a sub-request. Returns 0 if parked, or -EAGAIN when
+	 * the command cannot wait here (a sub-request, a stopping server, no
+	 * engine): the handler then replies as on a timeout, as Redis does for
+	 * a client that may not block. NULL when nothing can block (tests).
+	 */
+	int (*block)(struct cmd_env *env, const struct cmd_ctx *c,
+		     const struct resp_arg *keys, int nkeys, int64_t deadline_ms,
+		     unsigned flags);
+	/* CLIENT UNBLOCK: wake client id's blocking command, if it is one of
+	 * this worker's clients and is blocked, with its timeout reply
+	 * (error false) or Redis's -UNBLOCKED error. 1 if it was blocked, else 0. */
+	int (*unblock_client)(struct cmd_env *env, uint64_t id, bool error);
+};
+#define CMD_BLOCK_NOTIFY 1u
+
+/* Why a parked blocking command runs again. */
+enum cmd_wake {
+	CMD_WAKE_NONE = 0,    /* first run: pop, or park with env->block */
+	CMD_WAKE_KEY = 1,     /* wake_key got data: serve from that key only and
+			       * never park; write nothing if it cannot be served
+			       * (absent, another type): the command stays parked */
+	CMD_WAKE_TIMEOUT = 2, /* deadline passed (or CLIENT UNBLOCK): the timeout reply */
 };
 
 /* Context of one command execution. */
@@ -119,6 +155,8 @@ struct cmd_ctx {
 	int db;
 	int argc;
 	const struct resp_arg *argv;
+	enum cmd_wake wake;               /* blocking commands run again by the engine */
+	const struct resp_arg *wake_key;  /* CMD_WAKE_KEY: the key that got data */
 };
 typedef void (*cmd_handler)(struct cmd_ctx *c);
 
@@ -154,6 +192,21 @@ struct coord_ctx {
 	/* queue a sub-request for worker w; argv is copied before it returns */
 	void (*send)(struct coord_ctx *cc, int worker, int db,
 		     int argc, const struct resp_arg *argv);
+	/* Set by a coordinator before it returns COORD_WAIT: call it again as
+	 * soon as ONE sub-request of this phase has answered. The others are
+	 * cancelled first (a parked __bwatch answers the cancel with an empty
+	 * reply, len 0), so every sub[] is in when it is called. Cleared for
+	 * each phase. */
+	bool wait_any;
+	/* Set by the engine when the client went away: the final reply will
+	 * be dropped. A pending wait_any phase is cancelled, so a coordinator
+	 * that waits for data should then free its state and return
+	 * COORD_DONE; others may just finish as usual. */
+	bool cancelled;
+	/* Set by the engine for CLIENT UNBLOCK during a wait_any phase (which
+	 * it then cancels): 1 TIMEOUT, 2 ERROR. The coordinator replies its
+	 * timeout reply, or Redis's -UNBLOCKED error. */
+	int unblock;
 };
 enum coord_result { COORD_DONE = 0, COORD_WAIT = 1 };
 typedef enum coord_result (*cmd_coord_fn)(struct coord_ctx *cc);
@@ -169,6 +222,13 @@ typedef enum coord_result (*cmd_coord_fn)(struct coord_ctx *cc);
 #define CMD_FAST     (1u << 5)
 #define CMD_INTERNAL (1u << 6)  /* sub-requests only; unknown to clients */
 #define CMD_CONTAINER (1u << 7) /* has subcommands (CLIENT, CONFIG ...) */
+#define CMD_BLOCKING (1u << 8)  /* may park until a key gets data (env->block) */
+/* Movable keys (Redis's key spec 0 0 0) given by a numkeys at argv[2], the
+ * keys right after it and at least one more argument after them (BLMPOP,
+ * BZMPOP): cmd_key_range_argv finds them, so ROUTE_KEYS sends the command
+ * to their owner. A bad numkeys gives no keys: the command runs on the
+ * client's worker, whose handler replies the error. */
+#define CMD_NUMKEYS_AT2 (1u << 9)
 
 enum cmd_route { ROUTE_CONN = 0, ROUTE_KEYS = 1, ROUTE_COORD = 2 };
 
@@ -191,6 +251,7 @@ extern const struct cmd_def cmd_hash_table[];
 extern const struct cmd_def cmd_set_table[];
 extern const struct cmd_def cmd_zset_table[];
 extern const struct cmd_def cmd_list_table[];
+extern const struct cmd_def cmd_block_table[];
 
 struct cmd_table *cmd_table_new(void); /* NULL on failure */
 void cmd_table_free(struct cmd_table *t);
@@ -218,11 +279,20 @@ const struct cmd_def *cmd_prepare(struct cmd_env *env, struct cmd_client *cl,
 /* The keys of a command: positions first, first+step, ... last (inclusive);
  * count 0 when it has none. */
 int cmd_key_range(const struct cmd_def *def, int argc, int *first, int *last, int *step);
+/* Same, also for rows with movable keys (CMD_NUMKEYS_AT2). */
+int cmd_key_range_argv(const struct cmd_def *def, int argc, const struct resp_arg *argv,
+		       int *first, int *last, int *step);
 
 /* Run a prepared command here (client may be NULL for ROUTE_KEYS commands
  * run for another worker). Sets the shard clock, counts the command. */
 void cmd_run(struct cmd_env *env, struct cmd_client *cl, const struct cmd_def *def,
 	     int db, struct reply *r, int argc, const struct resp_arg *argv);
+
+/* Run a parked blocking command again (the engine): wake is CMD_WAKE_KEY
+ * with the key that got data, or CMD_WAKE_TIMEOUT. client is NULL. */
+void cmd_run_wake(struct cmd_env *env, const struct cmd_def *def, int db, struct reply *r,
+		  int argc, const struct resp_arg *argv, enum cmd_wake wake,
+		  const struct resp_arg *key);
 
 /* Run a coordinator's sub-request here: argv[0] may name an internal command. */
 void cmd_run_sub(struct cmd_env *env, int db, struct reply *r,

@@ -93,7 +93,8 @@ static void client_line(struct reply *b, const struct cmd_env *env, const struct
 		  "rbs=0 rbp=0 obl=%zu oll=%zu omem=%zu tot-mem=%zu events=r cmd=%s user=default "
 		  "redir=-1 resp=%d",
 		  (unsigned long long)cl->id, cl->addr, cl->laddr, cl->fd, cl->name ? cl->name : "",
-		  age < 0 ? 0 : age, idle < 0 ? 0 : idle, cl->no_evict ? "e" : "N", cl->db,
+		  age < 0 ? 0 : age, idle < 0 ? 0 : idle,
+		  cl->blocked ? (cl->no_evict ? "be" : "b") : cl->no_evict ? "e" : "N", cl->db,
 		  cl->qbuf, cl->qbuf_free, argv_mem, cl->obl, cl->oll, cl->omem, cl->tot_mem,
 		  cl->last_cmd ? cl->last_cmd : "NULL", cl->resp);
 }

@@ -183,7 +183,7 @@ void cmd_command_getkeys(struct cmd_ctx *c)
 		reply_error(c->r, "ERR Invalid command specified");
 		return;
 	}
-	if (d->first_key <= 0) {
+	if (d->first_key <= 0 && !(d->flags & CMD_NUMKEYS_AT2)) {
 		reply_error(c->r, "ERR The command has no key arguments");
 		return;
 	}
@@ -192,7 +192,7 @@ void cmd_command_getkeys(struct cmd_ctx *c)
 		return;
 	}
 	int first, last, step;
-	int n = cmd_key_range(d, argc, &first, &last, &step);
+	int n = cmd_key_range_argv(d, argc, argv, &first, &last, &step);
 	if (n <= 0) {
 		reply_error(c->r, "ERR Invalid arguments specified for command");
 		return;

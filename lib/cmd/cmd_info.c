@@ -23,6 +23,7 @@ enum {
 	F_CONNS_RECEIVED, F_REJECTED, F_COMMANDS, F_ERRORS, F_NET_IN, F_NET_OUT,
 	F_HITS, F_MISSES, F_CONNECTED, F_RING_IN, F_RING_OUT, F_CROSS, F_COORD,
 	F_LOOP_TURNS, F_LOOP_BUSY, F_LOOP_IDLE, F_USED_MEMORY, F_EXPIRED, F_NDB,
+	F_BLOCKED, F_IN_TIMEOUT_TABLE,
 	F_COUNT
 };
 
@@ -55,6 +56,8 @@ void cmd_int_info(struct cmd_ctx *c)
 		[F_USED_MEMORY] = shard_used_memory(c->env->shard),
 		[F_EXPIRED] = shard_stats(c->env->shard)->expired_keys,
 		[F_NDB] = (uint64_t)ndb,
+		[F_BLOCKED] = s->blocked_clients,
+		[F_IN_TIMEOUT_TABLE] = s->clients_in_timeout_table,
 	};
 	for (int i = 0; i < F_COUNT; i++)
 		reply_int(c->r, (long long)v[i]);
@@ -199,10 +202,11 @@ static void sec_clients(struct info_ctx *x)
 		  "maxclients:%lld\r\n"
 		  "client_recent_max_input_buffer:0\r\n"
 		  "client_recent_max_output_buffer:0\r\n"
-		  "blocked_clients:0\r\n"
+		  "blocked_clients:%llu\r\n"
 		  "tracking_clients:0\r\n"
-		  "clients_in_timeout_table:0\r\n",
-		  x->t->sum[F_CONNECTED], x->env->cfg->maxclients);
+		  "clients_in_timeout_table:%llu\r\n",
+		  x->t->sum[F_CONNECTED], x->env->cfg->maxclients, x->t->sum[F_BLOCKED],
+		  x->t->sum[F_IN_TIMEOUT_TABLE]);
 }
 
 static unsigned long long rss_bytes(void)

@@ -27,5 +27,9 @@ int list_lmpop_args(struct reply *r, int argc, const struct resp_arg *argv,
 enum coord_result list_lmove_coord(struct coord_ctx *cc);
 enum coord_result list_rpoplpush_coord(struct coord_ctx *cc);
 enum coord_result list_lmpop_coord(struct coord_ctx *cc);
+/* The phases of a cross-worker LMOVE of argv[1] (src) to argv[2] (dst)
+ * with from/to given (BLMOVE's coordinator runs them as its round). */
+enum coord_result list_lmove_steps(struct coord_ctx *cc, enum list_where from,
+				   enum list_where to);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_block_int.h"
 #include "cmd/cmd_docs.h"
 #include "cmd/cmd_server_int.h"
 #include "cmd/cmd_util.h"
@@ -308,6 +309,8 @@ static const struct cmd_def client_subcmds[] = {
 	{"client|list", -2, ADM, 0, 0, 0, ROUTE_COORD, srv_coord_only, coord_client_list, NULL},
 	{"client|no-evict", 3, ADM, 0, 0, 0, ROUTE_CONN, cmd_client_noevict, NULL, NULL},
 	{"client|setname", 3, 0, 0, 0, 0, ROUTE_CONN, cmd_client_setname, NULL, NULL},
+	{"client|unblock", -3, ADM, 0, 0, 0, ROUTE_COORD, srv_coord_only, block_coord_client_unblock,
+	 NULL},
 	{0},
 };
 

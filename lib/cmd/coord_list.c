@@ -210,6 +210,12 @@ enum coord_result list_rpoplpush_coord(struct coord_ctx *cc)
 	return lmove_phase(cc, LIST_TAIL, LIST_HEAD, "RPOPLPUSH");
 }
 
+enum coord_result list_lmove_steps(struct coord_ctx *cc, enum list_where from,
+				   enum list_where to)
+{
+	return lmove_phase(cc, from, to, "LMOVE");
+}
+
 /* ---- LMPOP */
 
 struct lmpop_state {

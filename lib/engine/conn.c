@@ -75,7 +75,6 @@ struct conn *engine_conn_from_priv(void *priv)
 }
 bool engine_conn_closing(const struct conn *c) { return c->flags & (CONN_CLOSING | CONN_CLOSE_REQ); }
 
-
 struct conn *engine_conn_open(struct worker *w, int fd, const char *addr, const char *laddr)
 {
 	worker_refresh_clock(w);
@@ -106,6 +105,7 @@ void conn_close(struct worker *w, struct conn *c)
 	if (c->flags & CONN_CLOSE_REQ)
 		return;
 	c->flags |= CONN_CLOSE_REQ | CONN_CLOSING;
+	conn_block_closing(w, c);
 	w->ops->close(w, c);
 }
 
@@ -130,6 +130,10 @@ void conn_release(struct worker *w, struct conn *c)
 void engine_conn_eof(struct worker *w, struct conn *c)
 {
 	c->flags |= CONN_EOF;
+	if (conn_blocked(c)) {
+		conn_close(w, c); /* Redis frees a blocked client whose peer closed */
+		return;
+	}
 	if (c->flags & (CONN_HELD | CONN_PAUSED))
 		return; /* input is still waiting: conn_process_qbuf finishes it */
 	c->flags |= CONN_CLOSING;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cmd/cmd.h"
+#include "engine/block.h"
 #include "engine/engine.h"
 #include "engine/ring.h"
 #include "proto/proto.h"
@@ -40,7 +41,12 @@
  *   MSG_REQ_CMD / MSG_REQ_SUB: argc uint32 lengths, then the argument bytes
  *   MSG_REP_CMD / MSG_REP_SUB: the encoded reply
  */
-enum msg_type { MSG_REQ_CMD = 1, MSG_REP_CMD, MSG_REQ_SUB, MSG_REP_SUB };
+enum msg_type { MSG_REQ_CMD = 1, MSG_REP_CMD, MSG_REQ_SUB, MSG_REP_SUB, MSG_CANCEL };
+/* MSG_CANCEL: no payload; the blocking command or __bwatch parked at the
+ * receiver for (sender, token, seq) is cancelled, db = enum bw_cancel. A
+ * parked one is answered as MSG_REP_CMD / MSG_REP_SUB (an empty reply for
+ * BW_CANCEL_DROP); one already answered gets nothing more, so every
+ * request still gets exactly one reply. */
 
 struct msg_hdr {
 	uint32_t type;
@@ -82,6 +88,7 @@ struct rslot {
 #define CONN_DIRTY     (1u << 6) /* on the flush list */
 #define CONN_RESUME    (1u << 7) /* on the resume list (parse qbuf) */
 #define CONN_EOF       (1u << 8) /* peer closed: run what was received, then close */
+#define CONN_BLOCKED   (1u << 9) /* a blocking command's reply is outstanding (with CONN_HELD) */
 
 struct conn {
 	struct cmd_client client;
@@ -111,6 +118,13 @@ struct conn {
 	uint32_t slot_mask, slot_head, slot_count;
 	uint64_t head_seq;
 	size_t slot_bytes;            /* reply bytes waiting in slots */
+
+	/* blocking commands (CONN_BLOCKED): its reply slot, the worker it
+	 * runs on, and its waiter when that is this worker */
+	uint64_t block_seq;
+	int block_owner;
+	struct bwaiter *bw;
+	struct coord_run *coord;      /* the coordinator running for it (CONN_HELD) */
 
 	struct resp_span spans_inline[CONN_SPANS_INLINE];
 	/* transport's private area follows, 8-aligned */
@@ -143,6 +157,10 @@ struct coord_run {
 	bool failed;                  /* a send could not be queued */
 	struct coord_run *ready_next;
 	bool queued;
+	/* wait_any phases (blocking commands' watches) */
+	bool any;                     /* this phase waits for the first reply */
+	bool cancelling;              /* the other subs of the phase were cancelled */
+	bool *got;                    /* [cap]: sub idx has answered */
 };
 
 /* ---------------------------------------------------------------- worker */
@@ -164,6 +182,13 @@ struct worker {
 	int64_t now_ms;
 	bool clock_stale;             /* slept since the clock was read */
 	uint32_t turn_cmds;           /* commands run this turn (rehash pacing) */
+	struct block_state blk;       /* parked blocking commands */
+	/* while a request from worker building - 1 runs, its reply record is
+	 * being written into our batch for that worker: records other code
+	 * sends there meanwhile (a cancel, ...) wait here, then follow it */
+	int building;
+	struct reply deferred;
+	uint32_t ndeferred;
 
 	/* cross-thread: the sleeping handshake (see worker.c) */
 	_Alignas(64) _Atomic int sleeping;
@@ -232,6 +257,14 @@ void conn_maybe_finish(struct worker *w, struct conn *c);
 size_t conn_unsent(const struct conn *c);
 void conn_check_output_limits(struct worker *w, struct conn *c);
 void conn_release(struct worker *w, struct conn *c); /* refs-- and free if dead */
+/* blocking commands (block.c): c waits for the reply in slot seq of a
+ * blocking command run by worker owner / that reply came */
+void conn_block(struct worker *w, struct conn *c, int owner, uint64_t seq);
+void conn_unblock(struct worker *w, struct conn *c);
+/* c is closing: cancel its blocking command or blocking coordinator */
+void conn_block_closing(struct worker *w, struct conn *c);
+/* a blocking command or a blocking coordinator is waiting for c */
+bool conn_blocked(const struct conn *c);
 bool conn_has_work(const struct conn *c);
 
 /* reply slots (slots.c) */
@@ -250,6 +283,10 @@ struct msg_batch *worker_batch(struct worker *w, int dst);
 int msg_put_request(struct worker *w, int dst, enum msg_type type, void *token,
 		    uint64_t seq, const struct cmd_def *def, int db, int resp,
 		    int argc, const struct resp_arg *argv);
+/* A reply record (MSG_REP_CMD / MSG_REP_SUB) for dst, e.g. a parked
+ * command's reply delivered later. 0 or -ENOMEM. */
+int msg_put_reply(struct worker *w, int dst, enum msg_type type, void *token, uint64_t seq,
+		  int resp, const char *p, size_t n);
 void msg_process_batch(struct worker *w, struct msg_batch *b);
 void msg_recycle(struct worker *w, struct msg_batch *b);
 void msg_post_all(struct worker *w);
@@ -261,6 +298,11 @@ void coord_start(struct worker *w, struct conn *c, const struct cmd_def *def,
 void coord_sub_reply(struct worker *w, struct coord_run *cr, uint64_t idx,
 		     const char *p, size_t n);
 void coord_run_ready(struct worker *w);
+/* The client of cr went away: a wait_any phase is cancelled (cc.cancelled). */
+void coord_cancel(struct worker *w, struct coord_run *cr);
+/* CLIENT UNBLOCK of a blocking coordinator in its wait_any phase (mode 1
+ * TIMEOUT, 2 ERROR): false if it is not waiting. */
+bool coord_unblock(struct worker *w, struct coord_run *cr, int mode);
 
 /* worker.c */
 void *worker_main(void *arg);

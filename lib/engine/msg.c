@@ -41,20 +41,36 @@ void msg_recycle(struct worker *w, struct msg_batch *b)
 	free(b);
 }
 
+/* Where a record for dst goes now: the batch, or the deferred buffer while
+ * a reply record for dst is being written into that batch. */
+static struct reply *record_target(struct worker *w, int dst, uint32_t **nrec)
+{
+	if (w->building == dst + 1) {
+		*nrec = &w->ndeferred;
+		return &w->deferred;
+	}
+	struct msg_batch *b = worker_batch(w, dst);
+	if (!b)
+		return NULL;
+	*nrec = &b->nrec;
+	return &b->buf;
+}
+
 int msg_put_request(struct worker *w, int dst, enum msg_type type, void *token,
 		    uint64_t seq, const struct cmd_def *def, int db, int resp,
 		    int argc, const struct resp_arg *argv)
 {
-	struct msg_batch *b = worker_batch(w, dst);
-	if (!b)
+	uint32_t *nrec;
+	struct reply *out = record_target(w, dst, &nrec);
+	if (!out)
 		return -ENOMEM;
 	size_t bytes = 0;
 	for (int i = 0; i < argc; i++)
 		bytes += argv[i].len;
 	size_t size = MSG_PAD(sizeof(struct msg_hdr) + sizeof(uint32_t) * (size_t)argc + bytes);
-	if (reply_reserve(&b->buf, size) < 0)
+	if (reply_reserve(out, size) < 0)
 		return -ENOMEM;
-	char *p = b->buf.buf + b->buf.len;
+	char *p = out->buf + out->len;
 	struct msg_hdr *h = (struct msg_hdr *)p;
 	*h = (struct msg_hdr){
 		.type = type, .size = size, .token = token, .seq = seq, .def = def,
@@ -67,9 +83,42 @@ int msg_put_request(struct worker *w, int dst, enum msg_type type, void *token,
 		memcpy(dstp, argv[i].ptr, argv[i].len);
 		dstp += argv[i].len;
 	}
-	b->buf.len += size;
-	b->nrec++;
+	out->len += size;
+	(*nrec)++;
 	return 0;
+}
+
+int msg_put_reply(struct worker *w, int dst, enum msg_type type, void *token, uint64_t seq,
+		  int resp, const char *p, size_t n)
+{
+	uint32_t *nrec;
+	struct reply *out = record_target(w, dst, &nrec);
+	size_t size = MSG_PAD(sizeof(struct msg_hdr) + n);
+	if (!out || reply_reserve(out, size) < 0)
+		return -ENOMEM;
+	struct msg_hdr *h = (struct msg_hdr *)(out->buf + out->len);
+	*h = (struct msg_hdr){
+		.type = type, .size = size, .token = token, .seq = seq, .resp = resp, .len = n,
+	};
+	if (n)
+		memcpy(h + 1, p, n);
+	out->len += size;
+	(*nrec)++;
+	return 0;
+}
+
+/* The reply record for src is complete: the records deferred meanwhile follow it. */
+static void msg_flush_deferred(struct worker *w, struct msg_batch *b)
+{
+	w->building = 0;
+	if (!w->ndeferred)
+		return;
+	reply_raw(&b->buf, w->deferred.buf, w->deferred.len);
+	if (b->buf.nomem)
+		abort(); /* their receivers would wait forever */
+	b->nrec += w->ndeferred;
+	w->ndeferred = 0;
+	reply_clear(&w->deferred);
 }
 
 /* Run a request from worker src and append its reply to our batch for src. */
@@ -91,11 +140,25 @@ static void msg_run_request(struct worker *w, int src, const struct msg_hdr *h)
 	b->buf.len += sizeof(struct msg_hdr);
 	b->buf.resp = h->resp;
 	w->turn_cmds++;
+	struct block_origin o = {
+		.kind = h->type == MSG_REQ_CMD ? BW_REMOTE : BW_SUB, .src = src,
+		.token = h->token, .seq = h->seq,
+	};
+	block_set_origin(w, &o);
+	w->building = src + 1;
 	if (h->type == MSG_REQ_CMD) {
 		cmd_run(&w->env, NULL, h->def, h->db, &b->buf, h->argc, w->argv);
 		w->stats.cross_worker_cmds++;
 	} else {
 		cmd_run_sub(&w->env, h->db, &b->buf, h->argc, w->argv);
+	}
+	block_set_origin(w, NULL);
+	if (o.parked) {
+		/* it waits for data: its reply goes out when it is served */
+		b->buf.len = hoff;
+		msg_flush_deferred(w, b);
+		block_after_command(w, &w->blk, w->env.shard);
+		return;
 	}
 	if (b->buf.nomem) {
 		b->buf.len = hoff + sizeof(struct msg_hdr);
@@ -117,6 +180,9 @@ static void msg_run_request(struct worker *w, int src, const struct msg_hdr *h)
 		.db = h->db, .resp = h->resp, .len = len,
 	};
 	b->nrec++;
+	msg_flush_deferred(w, b);
+	/* after the reply record: serving waiters may append to this batch */
+	block_after_command(w, &w->blk, w->env.shard);
 }
 
 void msg_process_batch(struct worker *w, struct msg_batch *b)
@@ -133,13 +199,19 @@ void msg_process_batch(struct worker *w, struct msg_batch *b)
 			break;
 		case MSG_REP_CMD: {
 			struct conn *c = h->token;
-			if (!(c->flags & CONN_DEAD))
+			if (!(c->flags & CONN_DEAD)) {
+				if ((c->flags & CONN_BLOCKED) && c->block_seq == h->seq)
+					conn_unblock(w, c); /* its blocking command answered */
 				conn_slot_fill(w, c, h->seq, payload, h->len);
+			}
 			conn_release(w, c);
 			break;
 		}
 		case MSG_REP_SUB:
 			coord_sub_reply(w, h->token, h->seq, payload, h->len);
+			break;
+		case MSG_CANCEL:
+			block_cancel(w, src, h->token, h->seq, (enum bw_cancel)h->db);
 			break;
 		default:
 			abort();
@@ -177,6 +249,7 @@ void msg_free_all(struct worker *w)
 			w->outb[dst] = NULL;
 		}
 	}
+	reply_free(&w->deferred);
 	while (w->nfreeb) {
 		struct msg_batch *b = w->freeb[--w->nfreeb];
 		reply_free(&b->buf);

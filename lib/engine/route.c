@@ -15,6 +15,35 @@ static void route_remote(struct worker *w, struct conn *c, int owner, const stru
 		return;
 	}
 	c->refs++;
+	if (def->flags & CMD_BLOCKING) {
+		/* it may wait there: later commands wait for its reply */
+		c->client.last_cmd = def->name;
+		conn_block(w, c, owner, seq);
+	}
+}
+
+/* Run a blocking command here; if it parks, its reply takes a slot of its
+ * own and the conn waits for it. Returns true if it parked. */
+static bool run_blocking_local(struct worker *w, struct conn *c, const struct cmd_def *def,
+			       struct reply *r, int argc, const struct resp_arg *argv)
+{
+	struct block_origin o = { .kind = BW_CONN, .conn = c };
+	block_set_origin(w, &o);
+	cmd_run(&w->env, &c->client, def, c->client.db, r, argc, argv);
+	block_set_origin(w, NULL);
+	if (!o.parked)
+		return false;
+	uint64_t seq = conn_slot_push_wait(c);
+	if (seq == UINT64_MAX) {
+		block_waiter_abort(w, o.parked);
+		conn_close(w, c);
+		return true;
+	}
+	block_waiter_set_seq(o.parked, seq);
+	c->bw = o.parked;
+	c->refs++; /* the waiter's */
+	conn_block(w, c, w->id, seq);
+	return true;
 }
 
 void route_command(struct worker *w, struct conn *c, int argc, const struct resp_arg *argv)
@@ -40,7 +69,7 @@ void route_command(struct worker *w, struct conn *c, int argc, const struct resp
 	int owner = w->id;
 	if (def->route == ROUTE_KEYS && w->n > 1) {
 		int first, last, step;
-		if (cmd_key_range(def, argc, &first, &last, &step) > 0) {
+		if (cmd_key_range_argv(def, argc, argv, &first, &last, &step) > 0) {
 			owner = cmd_key_owner(env, argv[first].ptr, argv[first].len);
 			for (int i = first + step; i <= last; i += step) {
 				if (cmd_key_owner(env, argv[i].ptr, argv[i].len) == owner)
@@ -56,9 +85,13 @@ void route_command(struct worker *w, struct conn *c, int argc, const struct resp
 			}
 		}
 	}
-	if (owner == w->id)
-		cmd_run(env, cl, def, cl->db, r, argc, argv);
-	else {
+	if (owner == w->id) {
+		if (!(def->flags & CMD_BLOCKING))
+			cmd_run(env, cl, def, cl->db, r, argc, argv);
+		else if (run_blocking_local(w, c, def, r, argc, argv))
+			queued = NULL; /* r may have moved with the new slot */
+		block_after_command(w, &w->blk, env->shard);
+	} else {
 		queued = NULL;
 		route_remote(w, c, owner, def, argc, argv);
 	}

@@ -147,6 +147,7 @@ static void worker_env_init(struct worker *w)
 	env->kill_client = svc_kill_client;
 	env->shutdown = svc_shutdown;
 	env->transport_info = e->ops->info ? svc_transport_info : NULL;
+	block_init(w);
 }
 
 /* --------------------------------------------------------------- phases */
@@ -264,6 +265,13 @@ static bool worker_stop_step(struct worker *w)
 		w->stop_grace_ms = w->now_ms + STOP_GRACE_MS;
 		w->ops->stop_accepting(w);
 	}
+	/* clients waiting in blocking commands would hold the stop up: close
+	 * them (Redis's shutdown drops them too); no new command parks now */
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (!(c->flags & CONN_CLOSE_REQ) && conn_blocked(c))
+			conn_close(w, c);
+	}
 	if (!w->stop_eof) {
 		bool grace_over = w->now_ms >= w->stop_grace_ms;
 		for (struct conn *c = w->conns, *next; c; c = next) {
@@ -304,6 +312,9 @@ static int worker_sleep_ms(struct worker *w)
 	if (w->stopping)
 		return 10;
 	int64_t ms = w->next_hz_ms - w->now_ms;
+	int64_t dl = block_next_deadline(w);
+	if (dl && dl - w->now_ms < ms)
+		ms = dl - w->now_ms; /* wake for a blocked command's timeout */
 	return ms < 1 ? 1 : (int)ms;
 }
 
@@ -346,6 +357,7 @@ static int worker_loop(struct worker *w)
 		w->stats.loop_turns++;
 
 		worker_drain_rings(w);
+		block_expire(w);
 		coord_run_ready(w);
 		worker_resume(w);
 		worker_flush(w);
@@ -392,6 +404,7 @@ void worker_cleanup(struct worker *w)
 		w->ops->worker_fini(w);
 		w->tp = NULL;
 	}
+	block_fini(w); /* before the conns and the shard its waiters point at */
 	while (w->conns) {
 		struct conn *c = w->conns;
 		w->conns = c->next;

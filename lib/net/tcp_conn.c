@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_jhash.h>
 #include <rte_mbuf_dyn.h>
@@ -241,6 +242,29 @@ static struct rte_mbuf *tcp_pass_up(struct tcp_conn *tc, struct rte_mbuf *m)
 	return m;
 }
 
+/* Copy m's bytes behind the held tail if they fit its buffer. The held
+ * queue is bounded in bytes (the window), not in mbufs: without this, a
+ * peer's tiny segments (one per write with TCP_NODELAY) would each pin a
+ * whole mbuf of the port's pool while the app does not read. */
+static bool tcp_hold_merge(struct rte_mbuf *tail, const struct rte_mbuf *m)
+{
+	struct rte_mbuf *last;
+	const void *src;
+	char *dst;
+
+	if (!tail)
+		return false;
+	last = rte_pktmbuf_lastseg(tail);
+	if (!RTE_MBUF_DIRECT(last) || rte_mbuf_refcnt_read(last) != 1 ||
+	    rte_pktmbuf_tailroom(last) < m->pkt_len)
+		return false;
+	dst = rte_pktmbuf_append(tail, (uint16_t)m->pkt_len);
+	src = rte_pktmbuf_read(m, 0, m->pkt_len, dst);
+	if (src != dst)
+		memcpy(dst, src, m->pkt_len);
+	return true;
+}
+
 void tcp_deliver(struct tcp_conn *tc, struct rte_mbuf *m)
 {
 	const struct tcp_table *t = tc->ns->tcp;
@@ -254,8 +278,12 @@ void tcp_deliver(struct tcp_conn *tc, struct rte_mbuf *m)
 	if (!m)
 		return;
 	/* Hold it: the app does not read now (or earlier data waits). */
-	tcp_mlist_append(t, &tc->held_head, &tc->held_tail, m);
 	tc->held_bytes += m->pkt_len;
+	if (tcp_hold_merge(tc->held_tail, m)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tcp_mlist_append(t, &tc->held_head, &tc->held_tail, m);
 }
 
 void tcp_deliver_held(struct tcp_conn *tc)

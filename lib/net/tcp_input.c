@@ -254,6 +254,11 @@ static bool tcp_ooo_pull(struct tcp_conn *tc)
 
 /* ---- ACK processing (RFC 9293 §3.10.7.4, fifth check) */
 
+static void tcp_cwnd_grow(struct tcp_conn *tc, uint32_t by)
+{
+	tc->cwnd = (uint32_t)RTE_MIN((uint64_t)tc->cwnd + by, (uint64_t)TCP_MAX_CWND);
+}
+
 static void tcp_new_ack(struct tcp_conn *tc, const struct tcp_seg *sg)
 {
 	struct net_stack *ns = tc->ns;
@@ -290,9 +295,9 @@ static void tcp_new_ack(struct tcp_conn *tc, const struct tcp_seg *sg)
 	} else {
 		tc->dupacks = 0;
 		if (tc->cwnd < tc->ssthresh)             /* RFC 5681 §3.1 */
-			tc->cwnd += u32_min(acked, (uint32_t)tc->mss);
+			tcp_cwnd_grow(tc, u32_min(acked, (uint32_t)tc->mss));
 		else
-			tc->cwnd += u32_max(1u, (uint32_t)tc->mss * tc->mss / tc->cwnd);
+			tcp_cwnd_grow(tc, u32_max(1u, (uint32_t)tc->mss * tc->mss / tc->cwnd));
 	}
 	tcp_rexmt_arm(tc, true);
 	tcp_kick(tc);           /* room in the windows, maybe writable() */
@@ -334,7 +339,7 @@ static void tcp_dup_ack(struct tcp_conn *tc)
 		tc->cwnd = tc->ssthresh + 3u * tc->mss;
 		tcp_rexmt_arm(tc, true);
 	} else if (tc->in_recovery) {
-		tc->cwnd += tc->mss;                     /* inflate */
+		tcp_cwnd_grow(tc, tc->mss);              /* inflate */
 		tcp_kick(tc);
 	}
 }

@@ -58,6 +58,13 @@ static inline uint32_t u32_max(uint32_t a, uint32_t b) { return a > b ? a : b; }
 #define TCP_DEFAULT_MSS    536u           /* RFC 1122 §4.2.2.6: no MSS option */
 #define TCP_COPY_MAX       512u           /* payload up to this is copied, not cloned */
 #define TCP_MAX_WSCALE     14u            /* RFC 7323 §2.3 */
+/* cwnd grows with every ACK while nothing is lost; uncapped, a long clean
+ * conn wraps it to 0 and then sends nothing, with no timer to notice. */
+#define TCP_MAX_CWND       (65535u << TCP_MAX_WSCALE)
+/* Zero-window probes an orphan (the app closed it) gets before it is
+ * reset: its peer may keep the window shut for ever (Linux: 8, as
+ * tcp_orphan_retries 0 means). */
+#define TCP_ORPHAN_PROBES  8u
 #define TCP_EPHEMERAL_LO   32768u
 #define TCP_EPHEMERAL_N    28232u         /* 32768..60999, Linux's range */
 

@@ -141,6 +141,12 @@ static int tcp_add_payload(struct tcp_conn *tc, struct rte_mbuf *m, tcp_seq seq,
 
 /* ---- receive window (what we advertise) */
 
+/* RFC 1122 §4.2.3.3: the least window growth worth telling the peer. */
+static uint32_t tcp_sws_worth(const struct tcp_conn *tc)
+{
+	return u32_min(tc->ns->cfg.rcvbuf / 2, (uint32_t)tc->mss);
+}
+
 uint32_t tcp_rcv_window(struct tcp_conn *tc)
 {
 	struct net_stack *ns = tc->ns;
@@ -148,7 +154,7 @@ uint32_t tcp_rcv_window(struct tcp_conn *tc)
 	uint32_t max = 65535u << tc->rcv_wscale;
 	uint32_t cur = seq_gt(tc->rcv_adv, tc->rcv_nxt) ? tc->rcv_adv - tc->rcv_nxt : 0;
 	uint64_t used = tc->held_bytes;
-	uint32_t space, worth;
+	uint32_t space;
 
 	if (tc->app_attached && !tc->app_gone && ns->app->pending_input) {
 		uint64_t pend = ns->app->pending_input(ns->app_ctx, tc->h);
@@ -169,15 +175,24 @@ uint32_t tcp_rcv_window(struct tcp_conn *tc)
 		return u32_min(RTE_ALIGN_CEIL(cur, unit), max);
 	/* RFC 1122 §4.2.3.3 (receiver SWS avoidance): open only by a
 	 * worthwhile amount. */
-	worth = u32_min(ns->cfg.rcvbuf / 2, (uint32_t)tc->mss);
-	if (space - cur < worth && space != u32_min(ns->cfg.rcvbuf, max))
+	if (space - cur < tcp_sws_worth(tc) && space != u32_min(ns->cfg.rcvbuf, max))
 		return u32_min(RTE_ALIGN_CEIL(cur, unit), max);
 	return space;
 }
 
+/* Worth a segment of its own (a pure window update): the window grew by
+ * the SWS amount (and by a scale unit, as a kept edge comes back rounded
+ * up to one), and to at least twice what the peer may still send (as
+ * Linux's tcp_cleanup_rbuf): a peer with window left is not waiting for
+ * us, and the next (delayed) ACK carries the news. Otherwise an app that
+ * consumes each segment at once would have every segment ACKed. */
 bool tcp_window_grew(struct tcp_conn *tc)
 {
-	return seq_gt(tc->rcv_nxt + tcp_rcv_window(tc), tc->rcv_adv);
+	uint64_t cur = seq_gt(tc->rcv_adv, tc->rcv_nxt) ? tc->rcv_adv - tc->rcv_nxt : 0;
+	uint64_t win = tcp_rcv_window(tc);
+	uint32_t least = u32_max(tcp_sws_worth(tc), 1u << tc->rcv_wscale);
+
+	return win >= cur + least && win >= 2 * cur;
 }
 
 /* ---- segments */

@@ -179,6 +179,13 @@ static void tcp_persist_timeout(struct tcp_conn *tc, uint64_t now)
 		tcp_give_up(tc);
 		return;
 	}
+	/* An app that reads can always close; for an orphan the stack must
+	 * (a peer that never reads again would keep it, and its send queue,
+	 * for ever). backoff counts the probes since the window last opened. */
+	if (tc->app_gone && tc->backoff >= TCP_ORPHAN_PROBES) {
+		tcp_give_up(tc);
+		return;
+	}
 	if (!tc->rexmt_since)
 		tc->rexmt_since = now;
 	tc->persist = true;

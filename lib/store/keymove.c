@@ -70,6 +70,7 @@ struct sentry *shard_rename(struct shard *s, int db, struct sentry *e,
 	struct sentry **link = dict_link_of(s, sd, e, &t);
 	shard_drop(s, sd, link, t, false);
 	dict_add(s, dd, ne, h);
+	shard_note_ready(s, dstdb, ne);
 	return ne;
 }
 
@@ -86,5 +87,6 @@ struct sentry *shard_copy(struct shard *s, int db, const struct sentry *e,
 		return NULL;
 	drop_key(s, dd, key, klen, h);
 	dict_add(s, dd, ne, h);
+	shard_note_ready(s, dstdb, ne);
 	return ne;
 }

@@ -51,6 +51,7 @@ struct sentry *shard_add_obj(struct shard *s, int db, const char *key, size_t kl
 	if (link) /* the caller looked it up; an overwrite is still handled */
 		shard_drop(s, d, link, t, false);
 	dict_add(s, d, e, h);
+	shard_note_ready(s, db, e);
 	return e;
 }
 

@@ -47,6 +47,7 @@ void shard_free(struct shard *s)
 	if (!s)
 		return;
 	shard_flushall(s);
+	ready_free(s);
 	mem_free(s, s->dbs);
 	struct shard tmp = *s;
 	mem_free(&tmp, s);

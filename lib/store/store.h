@@ -132,6 +132,21 @@ char *shard_dump_value(const struct sentry *e, size_t *len);
 struct sentry *shard_restore(struct shard *s, int db, const char *key, size_t klen,
 			     const char *p, size_t n, int64_t expire);
 
+/* ---- keys that got data (for the engine's blocking commands: BLPOP ...)
+ *
+ * While tracking is on, every key that becomes a collection (created by
+ * shard_add_obj, or by shard_rename / shard_copy / shard_restore into it)
+ * is noted in a small log; a list or zset key never exists empty, so that
+ * is the only way a waited-on key gets data. Off by default and costs one
+ * branch then. shard_ready_take hands the notes over in order (and forgets
+ * them): fn(arg, db, key, klen, type) for each; the key bytes are only
+ * valid during the call, and fn may write to the shard (new notes go on
+ * the log, and a later take returns them). Returns how many were taken. */
+void shard_track_ready(struct shard *s, bool on);
+bool shard_ready_pending(const struct shard *s);
+typedef void (*shard_ready_fn)(void *arg, int db, const char *key, size_t klen, int type);
+size_t shard_ready_take(struct shard *s, shard_ready_fn fn, void *arg);
+
 /* ---- iteration */
 /* Redis's reverse-binary cursor scan over db: visits every key present for
  * the whole scan at least once, across rehashes. Calls fn for at least

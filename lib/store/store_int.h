@@ -78,6 +78,11 @@ struct shard {
 	int64_t now_ms;
 	size_t used;     /* bytes at allocator size */
 	struct shard_stats stats;
+	/* keys that became collections while the engine tracks them
+	 * (shard_track_ready): records of ready.c, plain malloc (not data) */
+	bool track_ready;
+	uint32_t nready;
+	struct store_buf ready;
 };
 
 #define DICT_INIT_SIZE 4
@@ -186,6 +191,16 @@ static inline void *se_obj(const struct sentry *e)
 static inline void se_set_obj(struct sentry *e, void *o) { memcpy(se_val(e), &o, sizeof(o)); }
 /* Free what e's value owns (collections); e itself stays. */
 void entry_free_value(struct shard *s, struct sentry *e);
+
+/* ---- ready log (ready.c): note that key in db now holds a collection
+ * (created, renamed, copied or restored into), if tracking is on. */
+void ready_note(struct shard *s, int db, const char *key, size_t klen, int type);
+static inline void shard_note_ready(struct shard *s, int db, const struct sentry *e)
+{
+	if (s->track_ready && se_is_obj(e))
+		ready_note(s, db, se_key(e), e->klen, (int)(e->tflags & SE_TYPE_MASK));
+}
+void ready_free(struct shard *s);
 
 /* ---- TTL index (expire.c) */
 int ttl_index_add(struct shard *s, struct db *d, struct sentry *e);

@@ -1,11 +1,22 @@
 #include "cmd_harness.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define H_MAX_WORKERS 8
 #define H_MAX_ARGS 256
+#define H_MAX_PARKED 64
+
+struct h_park {
+	const struct cmd_def *def;
+	int worker, db, resp, argc, nkeys;
+	struct resp_arg *argv;
+	char *bytes;
+	char **keys;
+	int64_t deadline;
+};
 
 struct harness {
 	int n;
@@ -18,6 +29,9 @@ struct harness {
 	struct reply out;
 	int last_subs;
 	char keybuf[128];
+	bool in_sub;                  /* a coordinator's sub-request runs */
+	struct h_park parked[H_MAX_PARKED];
+	int nparked;
 };
 
 struct h_pending {
@@ -85,8 +99,19 @@ struct harness *h_new(int nworkers)
 	return h;
 }
 
+static void h_park_free(struct h_park *p)
+{
+	for (int k = 0; k < p->nkeys; k++)
+		free(p->keys[k]);
+	free(p->keys);
+	free(p->argv);
+	free(p->bytes);
+}
+
 void h_free(struct harness *h)
 {
+	for (int i = 0; i < h->nparked; i++)
+		h_park_free(&h->parked[i]);
 	for (int w = 0; w < h->n; w++) {
 		shard_free(h->env[w].shard);
 		config_free(&h->cfg[w]);
@@ -182,7 +207,9 @@ static void h_coordinate(struct harness *h, const struct cmd_def *def, int argc,
 		for (int i = 0; i < hc.npend; i++) {
 			struct h_pending *p = &hc.pend[i];
 			reply_init(&subr[i], h->client.resp);
+			h->in_sub = true;
 			cmd_run_sub(&h->env[p->worker], p->db, &subr[i], p->argc, p->argv);
+			h->in_sub = false;
 			subs[i].worker = p->worker;
 			subs[i].reply = subr[i].buf;
 			subs[i].len = subr[i].len;
@@ -214,7 +241,8 @@ const char *h_runv(struct harness *h, int argc, const char *const *argv, const s
 	if (def) {
 		int first, last, step, owner = 0;
 		bool spread = false;
-		if (def->route == ROUTE_KEYS && cmd_key_range(def, argc, &first, &last, &step) > 0) {
+		if (def->route == ROUTE_KEYS &&
+		    cmd_key_range_argv(def, argc, a, &first, &last, &step) > 0) {
 			owner = cmd_key_owner(&h->env[0], a[first].ptr, a[first].len);
 			for (int i = first; i <= last; i += step)
 				if (cmd_key_owner(&h->env[0], a[i].ptr, a[i].len) != owner)
@@ -233,6 +261,81 @@ const char *h_runv(struct harness *h, int argc, const char *const *argv, const s
 	if (reply_reserve(&h->out, 1) == 0)
 		h->out.buf[h->out.len] = '\0';
 	return h->out.buf ? h->out.buf : "";
+}
+
+/* ---- blocking commands */
+
+static int h_block(struct cmd_env *env, const struct cmd_ctx *c, const struct resp_arg *keys,
+		   int nkeys, int64_t deadline_ms, unsigned flags)
+{
+	struct harness *h = env->host;
+	if (h->in_sub || (flags & CMD_BLOCK_NOTIFY) || h->nparked == H_MAX_PARKED)
+		return -EAGAIN;
+	struct h_park *p = &h->parked[h->nparked++];
+	size_t total = 0;
+	for (int i = 0; i < c->argc; i++)
+		total += c->argv[i].len;
+	p->def = c->def;
+	p->worker = env->worker_id;
+	p->db = c->db;
+	p->resp = c->r->resp;
+	p->argc = c->argc;
+	p->deadline = deadline_ms;
+	p->argv = malloc(sizeof(*p->argv) * (size_t)c->argc);
+	p->bytes = malloc(total + 1);
+	size_t off = 0;
+	for (int i = 0; i < c->argc; i++) {
+		memcpy(p->bytes + off, c->argv[i].ptr, c->argv[i].len);
+		p->argv[i] = (struct resp_arg){ p->bytes + off, c->argv[i].len };
+		off += c->argv[i].len;
+	}
+	p->nkeys = nkeys;
+	p->keys = calloc((size_t)nkeys, sizeof(*p->keys));
+	for (int k = 0; k < nkeys; k++) {
+		p->keys[k] = malloc(keys[k].len + 1);
+		memcpy(p->keys[k], keys[k].ptr, keys[k].len);
+		p->keys[k][keys[k].len] = '\0';
+	}
+	return 0;
+}
+
+void h_block_enable(struct harness *h)
+{
+	for (int w = 0; w < h->n; w++)
+		h->env[w].block = h_block;
+}
+
+int h_parked(const struct harness *h) { return h->nparked; }
+int64_t h_parked_deadline(const struct harness *h, int i) { return h->parked[i].deadline; }
+int h_parked_nkeys(const struct harness *h, int i) { return h->parked[i].nkeys; }
+const char *h_parked_key(const struct harness *h, int i, int k) { return h->parked[i].keys[k]; }
+
+static const char *h_wake(struct harness *h, int i, enum cmd_wake wake, const char *key)
+{
+	struct h_park *p = &h->parked[i];
+	struct resp_arg k = { key, key ? strlen(key) : 0 };
+	reply_free(&h->out);
+	reply_init(&h->out, p->resp);
+	cmd_run_wake(&h->env[p->worker], p->def, p->db, &h->out, p->argc, p->argv, wake,
+		     key ? &k : NULL);
+	if (h->out.len) {
+		h_park_free(p);
+		memmove(p, p + 1, sizeof(*p) * (size_t)(h->nparked - i - 1));
+		h->nparked--;
+	}
+	if (reply_reserve(&h->out, 1) == 0)
+		h->out.buf[h->out.len] = '\0';
+	return h->out.buf ? h->out.buf : "";
+}
+
+const char *h_wake_key(struct harness *h, int i, const char *key)
+{
+	return h_wake(h, i, CMD_WAKE_KEY, key);
+}
+
+const char *h_wake_timeout(struct harness *h, int i)
+{
+	return h_wake(h, i, CMD_WAKE_TIMEOUT, NULL);
 }
 
 static int hexval(char c)

@@ -46,6 +46,26 @@ struct sentry *h_peek(struct harness *h, int db, const char *key);
 /* Keyspace hits and misses summed over all workers. */
 void h_keyspace_stats(struct harness *h, uint64_t *hits, uint64_t *misses);
 
+/*
+ * Blocking commands (CMD_BLOCKING). Without h_block_enable a command that
+ * would wait answers as a client that may not block (env->block is NULL).
+ * With it, the command parks instead, as under the engine: h_run returns ""
+ * and the parked command is kept (workers' envs get a block service that
+ * records it; sub-requests of coordinators still may not park, and a
+ * coordinator's __bwatch is refused, so keys on several workers time out
+ * at once here). h_wake_key runs parked command i again as the engine does
+ * when key got data: its reply, or "" if it stays parked (a served one is
+ * removed, later ones move down); h_wake_timeout gives its timeout reply
+ * and removes it. Replies are valid until the next call.
+ */
+void h_block_enable(struct harness *h);
+int h_parked(const struct harness *h);
+int64_t h_parked_deadline(const struct harness *h, int i); /* unix ms, 0 = none */
+int h_parked_nkeys(const struct harness *h, int i);
+const char *h_parked_key(const struct harness *h, int i, int k);
+const char *h_wake_key(struct harness *h, int i, const char *key);
+const char *h_wake_timeout(struct harness *h, int i);
+
 /* Run cmd (as h_run) and compare the whole reply with want[0..wlen). On a
  * mismatch print file:line, the worker count, the RESP version, the command,
  * both replies (escaped) and the offset of the first differing byte to

@@ -611,7 +611,7 @@ static void test_command(void)
 	CU_ASSERT_EQUAL(strncmp(r, config_head, sizeof(config_head) - 1), 0);
 	CU_ASSERT_PTR_NULL(strstr(r, "config|rewrite"));
 	r = h_run(h, "COMMAND DOCS client");
-	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$11\r\nsubcommands\r\n*16\r\n$14\r\nclient|getname\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$11\r\nsubcommands\r\n*18\r\n$14\r\nclient|getname\r\n"));
 
 	EXPECT(h, "HELLO 3", "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n"
 			     "$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n"

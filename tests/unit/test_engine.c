@@ -683,6 +683,250 @@ static void test_engine_shutdown_command(void)
 	}
 }
 
+/* ====================================================== blocking commands */
+
+static uint64_t ft_blocked(struct engine *e)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < e->n; i++)
+		n += __atomic_load_n(&e->w[i]->stats.blocked_clients, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Wait until n clients are blocked (or 10 s). */
+static bool ft_wait_blocked(struct engine *e, uint64_t n)
+{
+	int64_t deadline = mono_ms() + 10000;
+	while (ft_blocked(e) != n && mono_ms() < deadline)
+		usleep(1000);
+	return ft_blocked(e) == n;
+}
+
+/* Wait until n commands are parked on worker w (or 10 s): blocked_clients
+ * counts a remote one as soon as it is sent, before it parks. */
+static bool ft_wait_parked(struct engine *e, int w, uint64_t n)
+{
+	int64_t deadline = mono_ms() + 10000;
+	while (__atomic_load_n(&e->w[w]->blk.nwaiters, __ATOMIC_RELAXED) != n &&
+	       mono_ms() < deadline)
+		usleep(1000);
+	return __atomic_load_n(&e->w[w]->blk.nwaiters, __ATOMIC_RELAXED) == n;
+}
+
+static void ft_sendf(int worker, int id, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ft_push(worker, 1, id, buf, (size_t)n);
+}
+
+/* conn id's whole output is want (waits up to 10 s for its length). */
+static bool ft_out_is(int id, const char *want)
+{
+	size_t have = ft_wait_out(id, strlen(want));
+	pthread_mutex_lock(&ft.mu);
+	bool ok = have == strlen(want) && ft.out[id] && memcmp(ft.out[id], want, have) == 0;
+	if (!ok)
+		fprintf(stderr, "\nconn %d: want %s got %.*s\n", id, want, (int)ft.outlen[id],
+			ft.out[id] ? ft.out[id] : "");
+	pthread_mutex_unlock(&ft.mu);
+	return ok;
+}
+
+static size_t ft_outlen(int id)
+{
+	pthread_mutex_lock(&ft.mu);
+	size_t n = ft.outlen[id];
+	pthread_mutex_unlock(&ft.mu);
+	return n;
+}
+
+/* A parked BLPOP on this worker is served by a push from another conn;
+ * the blocked conn's pipelined command runs only after its reply. */
+static void test_block_local_wake(void)
+{
+	struct engine *e = ft_engine(1, NULL, NULL);
+	ft_push(0, 0, 0, NULL, 0);
+	ft_push(0, 0, 1, NULL, 0);
+	ft_sendf(0, 0, "BLPOP k 0\r\nPING\r\n");
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 1));
+	CU_ASSERT_EQUAL(ft_outlen(0), 0);
+	ft_sendf(0, 1, "RPUSH k v w\r\nLLEN k\r\n");
+	CU_ASSERT_TRUE(ft_out_is(1, ":2\r\n:1\r\n"));
+	CU_ASSERT_TRUE(ft_out_is(0, "*2\r\n$1\r\nk\r\n$1\r\nv\r\n+PONG\r\n"));
+	CU_ASSERT_EQUAL(ft_blocked(e), 0);
+	ft_engine_stop(e);
+}
+
+/* Key on worker 1, blocked client on worker 0 (the command parks remotely),
+ * pushes from either worker. */
+static void test_block_remote_wake(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char k[32];
+	key_on(1, 2, "rw", k, sizeof(k));
+	ft_push(0, 0, 0, NULL, 0);
+	ft_push(0, 0, 1, NULL, 0);
+	ft_push(1, 0, 2, NULL, 0);
+	ft_sendf(0, 0, "BRPOP %s 0\r\nPING\r\nBLPOP %s 0\r\nECHO x\r\n", k, k);
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 1));
+	ft_sendf(0, 1, "RPUSH %s a\r\n", k);
+	CU_ASSERT_TRUE(ft_out_is(1, ":1\r\n"));
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 1)); /* the second BLPOP */
+	ft_sendf(1, 2, "LPUSH %s b\r\n", k);
+	CU_ASSERT_TRUE(ft_out_is(2, ":1\r\n"));
+	char want[256];
+	snprintf(want, sizeof(want), "*2\r\n$%zu\r\n%s\r\n$1\r\na\r\n+PONG\r\n"
+		 "*2\r\n$%zu\r\n%s\r\n$1\r\nb\r\n$1\r\nx\r\n", strlen(k), k, strlen(k), k);
+	CU_ASSERT_TRUE(ft_out_is(0, want));
+	ft_engine_stop(e);
+}
+
+/* Three clients (both workers) blocked on one key are served in the
+ * order they blocked; LPUSH of three serves them all. */
+static void test_block_fifo(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char k[32];
+	key_on(1, 2, "ff", k, sizeof(k));
+	for (int id = 0; id < 3; id++) {
+		ft_push(id % 2, 0, id, NULL, 0);
+		ft_sendf(id % 2, id, "BRPOP %s 0\r\n", k);
+		CU_ASSERT_TRUE(ft_wait_parked(e, 1, (uint64_t)id + 1));
+	}
+	ft_push(0, 0, 3, NULL, 0);
+	ft_sendf(0, 3, "LPUSH %s c b a\r\nEXISTS %s\r\n", k, k);
+	CU_ASSERT_TRUE(ft_out_is(3, ":3\r\n:0\r\n"));
+	const char *el[] = { "c", "b", "a" };
+	for (int id = 0; id < 3; id++) {
+		char want[128];
+		snprintf(want, sizeof(want), "*2\r\n$%zu\r\n%s\r\n$1\r\n%s\r\n", strlen(k), k, el[id]);
+		CU_ASSERT_TRUE(ft_out_is(id, want));
+	}
+	ft_engine_stop(e);
+}
+
+/* Timeouts: the null array after about the timeout, local, remote and
+ * across workers; a waiter of another type stays parked. */
+static void test_block_timeout(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char k0[32], k1[32];
+	key_on(0, 2, "t", k0, sizeof(k0));
+	key_on(1, 2, "t", k1, sizeof(k1));
+	ft_push(0, 0, 0, NULL, 0);
+	ft_push(0, 0, 1, NULL, 0);
+	int64_t t0 = mono_ms();
+	ft_sendf(0, 0, "BLPOP %s 0.1\r\nBLPOP %s 0.1\r\nBLPOP %s %s 0.1\r\nBZPOPMIN %s 0.1\r\n",
+		 k0, k1, k0, k1, k1);
+	/* a list created meanwhile does not end a BZPOPMIN */
+	CU_ASSERT_TRUE(ft_wait_out(0, 15) >= 15);
+	CU_ASSERT_TRUE(ft_wait_parked(e, 1, 1));
+	ft_sendf(0, 1, "RPUSH %s l\r\n", k1);
+	CU_ASSERT_TRUE(ft_out_is(0, "*-1\r\n*-1\r\n*-1\r\n*-1\r\n"));
+	int64_t took = mono_ms() - t0;
+	CU_ASSERT_TRUE(took >= 390);
+	CU_ASSERT_TRUE(took < 5000);
+	CU_ASSERT_EQUAL(ft_blocked(e), 0);
+	ft_engine_stop(e);
+}
+
+/* Clients that leave while blocked (locally, remotely, across workers):
+ * nothing is popped for them, nothing leaks (ASan). */
+static void test_block_disconnect(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char k0[32], k1[32];
+	key_on(0, 2, "dc", k0, sizeof(k0));
+	key_on(1, 2, "dc", k1, sizeof(k1));
+	ft_push(0, 0, 0, NULL, 0);
+	ft_push(1, 0, 1, NULL, 0);
+	ft_push(0, 0, 2, NULL, 0);
+	ft_push(1, 0, 3, NULL, 0);
+	ft_sendf(0, 0, "BLPOP %s 0\r\n", k1);           /* remote */
+	ft_sendf(1, 1, "BLPOP %s 0\r\n", k1);           /* local */
+	ft_sendf(0, 2, "BLPOP %s %s 0\r\n", k0, k1);    /* coordinator */
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 3));
+	for (int id = 0; id < 3; id++) {
+		ft_push(id == 1 ? 1 : 0, 2, id, NULL, 0);
+		CU_ASSERT_TRUE(ft_wait_flag(&ft.closed[id]));
+	}
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 0));
+	ft_sendf(1, 3, "RPUSH %s x\r\nLLEN %s\r\nRPUSH %s y\r\nLLEN %s\r\n", k1, k1, k0, k0);
+	CU_ASSERT_TRUE(ft_out_is(3, ":1\r\n:1\r\n:1\r\n:1\r\n"));
+	ft_engine_stop(e);
+}
+
+/* Keys on both workers: the coordinator's watch wakes on either key,
+ * BLMOVE moves across workers, CLIENT UNBLOCK ends a watch. */
+static void test_block_cross_worker(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char k0[32], k1[32], want[256];
+	key_on(0, 2, "x", k0, sizeof(k0));
+	key_on(1, 2, "x", k1, sizeof(k1));
+	ft_push(0, 0, 0, NULL, 0);
+	ft_push(1, 0, 1, NULL, 0);
+	ft_sendf(0, 0, "CLIENT ID\r\n");
+	CU_ASSERT_TRUE(ft_out_is(0, ":1\r\n")); /* the first client of worker 0 */
+	ft_sendf(0, 0, "BLPOP %s %s 0\r\n", k0, k1);
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 1));
+	ft_sendf(1, 1, "RPUSH %s v\r\n", k1);
+	snprintf(want, sizeof(want), ":1\r\n*2\r\n$%zu\r\n%s\r\n$1\r\nv\r\n", strlen(k1), k1);
+	CU_ASSERT_TRUE(ft_out_is(0, want));
+	ft_sendf(0, 0, "BLMOVE %s %s LEFT RIGHT 0\r\n", k1, k0);
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 1));
+	ft_sendf(1, 1, "RPUSH %s m\r\n", k1);
+	size_t len = strlen(want);
+	snprintf(want + len, sizeof(want) - len, "$1\r\nm\r\n");
+	CU_ASSERT_TRUE(ft_out_is(0, want));
+	ft_sendf(0, 0, "LRANGE %s 0 -1\r\nEXISTS %s\r\nDEL %s\r\nBZPOPMAX %s %s 0\r\n",
+		 k0, k1, k0, k0, k1);
+	len = strlen(want);
+	snprintf(want + len, sizeof(want) - len, "*1\r\n$1\r\nm\r\n:0\r\n:1\r\n");
+	CU_ASSERT_TRUE(ft_out_is(0, want));
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 1));
+	ft_sendf(1, 1, "CLIENT UNBLOCK 1 ERROR\r\n");
+	len = strlen(want);
+	snprintf(want + len, sizeof(want) - len, "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+	CU_ASSERT_TRUE(ft_out_is(0, want));
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 0));
+	ft_engine_stop(e);
+}
+
+/* A stop with blocked clients does not wait for them (the graceful stop
+ * would otherwise hold on for STOP_DRAIN_MS). */
+static void test_block_stop(void)
+{
+	struct engine *e = ft_engine(2, NULL, NULL);
+	char k0[32], k1[32];
+	key_on(0, 2, "s", k0, sizeof(k0));
+	key_on(1, 2, "s", k1, sizeof(k1));
+	for (int id = 0; id < 6; id++) {
+		ft_push(id % 2, 0, id, NULL, 0);
+		if (id < 2)
+			ft_sendf(id % 2, id, "BLPOP %s 0\r\n", k0);
+		else if (id < 4)
+			ft_sendf(id % 2, id, "BLPOP %s %s 0\r\n", k1, k0);
+		else
+			ft_sendf(id % 2, id, "BLMOVE %s %s LEFT LEFT 0\r\n", k1, k0);
+	}
+	CU_ASSERT_TRUE(ft_wait_blocked(e, 6));
+	int64_t t0 = mono_ms();
+	engine_request_stop(e);
+	CU_ASSERT_EQUAL(engine_wait(e), 0);
+	CU_ASSERT_TRUE(mono_ms() - t0 < STOP_DRAIN_MS - 200);
+	engine_free(e);
+	for (int i = 0; i < FT_CONNS; i++) {
+		free(ft.out[i]);
+		ft.out[i] = NULL;
+		ft.outlen[i] = 0;
+	}
+}
+
 int main(void)
 {
 	static const struct cunit_test ring_tests[] = {
@@ -703,10 +947,20 @@ int main(void)
 		{ "query buffer limit", test_engine_query_limit },
 		{ "SHUTDOWN command", test_engine_shutdown_command },
 	};
+	static const struct cunit_test block_tests[] = {
+		{ "local wake, held pipeline", test_block_local_wake },
+		{ "remote wake from either worker", test_block_remote_wake },
+		{ "FIFO among blocked clients", test_block_fifo },
+		{ "timeouts", test_block_timeout },
+		{ "disconnect while blocked", test_block_disconnect },
+		{ "keys on several workers, CLIENT UNBLOCK", test_block_cross_worker },
+		{ "stop with blocked clients", test_block_stop },
+	};
 	static const struct cunit_suite suites[] = {
 		{ "ring", NULL, NULL, ring_tests, CUNIT_COUNT(ring_tests) },
 		{ "slots", NULL, NULL, slots_tests, CUNIT_COUNT(slots_tests) },
 		{ "engine", NULL, NULL, eng_tests, CUNIT_COUNT(eng_tests) },
+		{ "block", NULL, NULL, block_tests, CUNIT_COUNT(block_tests) },
 	};
 
 	pthread_mutex_init(&ft.mu, NULL);
