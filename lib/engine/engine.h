@@ -82,6 +82,10 @@ struct transport_ops {
 	 * INFO lines ("name:value\r\n") into buf, at most cap bytes; returns
 	 * the length. They appear in INFO's "net" section. */
 	size_t (*info)(struct worker *w, char *buf, size_t cap);
+	/* Optional. Worker thread: unix time in microseconds, for transports
+	 * with a cheaper clock than clock_gettime (a polling lcore reads the
+	 * clock several times per turn: the TSC). NULL: CLOCK_REALTIME. */
+	int64_t (*clock_us)(struct worker *w);
 };
 
 /* --------------------------------------------------------- the engine */

@@ -29,6 +29,11 @@ static int64_t clock_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static int64_t worker_clock_us(struct worker *w)
+{
+	return w->ops->clock_us ? w->ops->clock_us(w) : clock_us();
+}
+
 int worker_id(const struct worker *w) { return w->id; }
 const struct wk_config *worker_config(const struct worker *w) { return &w->cfg; }
 const struct wk_log *worker_log(const struct worker *w) { return w->e->log; }
@@ -65,7 +70,7 @@ void worker_refresh_clock(struct worker *w)
 {
 	if (w->clock_stale) {
 		w->clock_stale = false;
-		worker_set_time(w, clock_us());
+		worker_set_time(w, worker_clock_us(w));
 	}
 }
 
@@ -321,7 +326,7 @@ static int worker_sleep_ms(struct worker *w)
 static int worker_loop(struct worker *w)
 {
 	struct engine *e = w->e;
-	int64_t prev_us = clock_us();
+	int64_t prev_us = worker_clock_us(w);
 	worker_set_time(w, prev_us);
 	w->next_hz_ms = w->now_ms;
 	for (;;) {
@@ -335,7 +340,7 @@ static int worker_loop(struct worker *w)
 				atomic_store(&w->sleeping, 0);
 			} else {
 				timeout = worker_sleep_ms(w);
-				idle_from = clock_us();
+				idle_from = worker_clock_us(w);
 				w->clock_stale = true;
 			}
 		}
@@ -344,7 +349,7 @@ static int worker_loop(struct worker *w)
 			atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 		if (rc < 0)
 			return rc;
-		int64_t now = clock_us();
+		int64_t now = worker_clock_us(w);
 		w->clock_stale = false;
 		if (idle_from) {
 			w->stats.loop_busy_us += (uint64_t)(idle_from - prev_us);

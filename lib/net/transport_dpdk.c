@@ -28,6 +28,7 @@
 #include <rte_lcore.h>
 
 #include "net/net_dpdk_int.h"
+#include "net/tsc_clock.h"
 
 struct dconn {
 	struct tcp_conn *tc;          /* NULL once the stack let go */
@@ -53,6 +54,7 @@ struct dtp {
 	struct dconn *reap;           /* closed by the engine after the stack let go */
 	uint64_t last_tsc, busy_cycles, idle_cycles;
 	bool busy;                    /* the last turn did something */
+	struct tsc_clock clock;       /* the engine's and the stack's time */
 };
 
 static struct dconn *dconn_of(struct conn *c) { return engine_conn_priv(c); }
@@ -250,11 +252,10 @@ static void dpdk_wake(struct worker *dst)
 
 /* ------------------------------------------------------- the loop step */
 
-static uint64_t monotonic_us(void)
+static int64_t dpdk_clock_us(struct worker *w)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	struct dtp *t = worker_transport(w);
+	return tsc_clock_real_us(&t->clock, rte_rdtsc());
 }
 
 static int dpdk_poll(struct worker *w, int timeout_ms)
@@ -272,7 +273,8 @@ static int dpdk_poll(struct worker *w, int timeout_ms)
 	uint64_t tx_before = t->pl->cnt.tx_pkts;
 	bool busy = t->out_head != NULL;
 
-	uint64_t now = monotonic_us();
+	tsc_clock_tick(&t->clock, tsc);
+	uint64_t now = tsc_clock_mono_us(&t->clock, tsc);
 	t->pl->now_us = now;
 	net_set_time(t->ns, now);
 
@@ -331,7 +333,8 @@ static void *dpdk_worker_init(struct worker *w, char *err, size_t errlen)
 		free(t);
 		return NULL;
 	}
-	uint64_t now = monotonic_us();
+	tsc_clock_init(&t->clock);
+	uint64_t now = tsc_clock_mono_us(&t->clock, rte_rdtsc());
 	t->pl->now_us = now;
 	net_set_time(t->ns, now);
 	if (id == 0) {
@@ -404,4 +407,5 @@ const struct transport_ops dpdk_transport_ops = {
 	.wake = dpdk_wake,
 	.stop_accepting = dpdk_stop_accepting,
 	.info = dpdk_info,
+	.clock_us = dpdk_clock_us,
 };

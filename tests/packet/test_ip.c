@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "net/tsc_clock.h"
 #include "pkt_harness.h"
 #include "../unit/cunit_main.h"
 
@@ -37,6 +40,29 @@ static void fill_pattern(uint8_t *p, size_t n)
 }
 
 /* ------------------------------------------------------------ config */
+
+/* The DPDK lcores' clock (lib/net/tsc_clock.h) agrees with the kernel's. */
+static void test_tsc_clock(void)
+{
+	struct tsc_clock c;
+	tsc_clock_init(&c);
+	uint64_t prev = tsc_clock_mono_us(&c, rte_rdtsc());
+	for (int i = 0; i < 5; i++) {
+		usleep(20000);
+		uint64_t tsc = rte_rdtsc();
+		tsc_clock_tick(&c, tsc);
+		int64_t real = tsc_clock_real_us(&c, tsc), kreal = tsc_clock_read(CLOCK_REALTIME);
+		uint64_t mono = tsc_clock_mono_us(&c, tsc);
+		int64_t kmono = tsc_clock_read(CLOCK_MONOTONIC);
+		CU_ASSERT(real - kreal < 2000 && kreal - real < 2000);
+		CU_ASSERT((int64_t)mono - kmono < 2000 && kmono - (int64_t)mono < 2000);
+		CU_ASSERT(mono >= prev + 15000);
+		prev = mono;
+	}
+	/* an hour of cycles scales without overflow, within 100 us */
+	uint64_t hour = tsc_clock_scale(&c, c.hz * 3600);
+	CU_ASSERT(hour > 3600ull * 1000000 - 100 && hour < 3600ull * 1000000 + 100);
+}
 
 static void test_cfg_defaults(void)
 {
@@ -750,6 +776,7 @@ int main(void)
 {
 	static const struct cunit_test tests[] = {
 		{ "cfg defaults and validation", test_cfg_defaults },
+		{ "tsc clock", test_tsc_clock },
 		{ "ARP reply only for our address", test_arp_reply },
 		{ "ARP learn, resolve, rate limit, expiry", test_arp_resolve },
 		{ "gratuitous ARP", test_gratuitous_arp },
