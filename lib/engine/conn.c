@@ -315,8 +315,52 @@ static void conn_protocol_error(struct worker *w, struct conn *c, const char *er
  * boundary. Returns the bytes consumed; the rest (a partial command, or
  * input held back) is the caller's to keep.
  */
+/*
+ * MICA's batching, as a hint: the keys of pipelined commands are random, so
+ * each lookup waits for a cache miss on its bucket and another on its
+ * entry, one command after another (perf: 63% of a DPDK lcore at pipeline
+ * 16). Before running a chunk that holds several commands, parse ahead with
+ * a scratch parser and prefetch each local key's bucket, then each first
+ * entry, so the misses overlap. Only multibulk commands (the inline parser
+ * rewrites quotes in place) whose first argument is the key of a command on
+ * this worker; nothing here changes state.
+ */
+#define PREFETCH_MAX 32
+#define PREFETCH_MIN_BYTES 128 /* a lone command gains nothing */
+
+static void conn_prefetch(struct worker *w, const struct conn *c, char *buf, size_t len)
+{
+	struct resp_parser p;
+	struct resp_span sp[8];
+	uint64_t h[PREFETCH_MAX];
+	struct shard *s = w->env.shard;
+	int db = c->client.db, n = 0;
+	size_t off = 0;
+
+	if (len < PREFETCH_MIN_BYTES || c->parser.state != 0 || c->parser.pos != 0)
+		return;
+	resp_parser_init(&p, w->cfg.proto_max_bulk_len);
+	p.unauth = !c->client.authenticated;
+	while (n < PREFETCH_MAX && off < len && buf[off] == '*') {
+		if (resp_parse(&p, buf + off, len - off, sp, 8) != RESP_DONE)
+			break;
+		if (p.argc >= 2) {
+			const char *key = buf + off + sp[1].off;
+			if (cmd_key_owner(&w->env, key, sp[1].len) == w->id)
+				h[n++] = shard_prefetch_bucket(s, db, key, sp[1].len);
+		}
+		off += p.used;
+		resp_parser_reset(&p);
+	}
+	if (n < 2)
+		return;
+	for (int i = 0; i < n; i++)
+		shard_prefetch_entry(s, db, h[i]);
+}
+
 static size_t conn_parse(struct worker *w, struct conn *c, char *buf, size_t len)
 {
+	conn_prefetch(w, c, buf, len);
 	size_t off = 0;
 	while (off < len && conn_can_parse(c)) {
 		/* settings may change by CONFIG SET between commands */

@@ -170,3 +170,27 @@ struct sentry **shard_find_for_write(struct shard *s, struct db *d, uint64_t h,
 	}
 	return link;
 }
+
+uint64_t shard_prefetch_bucket(const struct shard *s, int db, const char *key, size_t klen)
+{
+	uint64_t h = key_hash(s, key, klen);
+	const struct db *d = &s->dbs[db];
+	for (int t = 0; t < (dict_rehashing(d) ? 2 : 1); t++)
+		if (d->t[t].size)
+			__builtin_prefetch(&d->t[t].b[h & (d->t[t].size - 1)]);
+	return h;
+}
+
+void shard_prefetch_entry(const struct shard *s, int db, uint64_t h)
+{
+	const struct db *d = &s->dbs[db];
+	for (int t = 0; t < (dict_rehashing(d) ? 2 : 1); t++) {
+		if (!d->t[t].size)
+			continue;
+		const struct sentry *e = d->t[t].b[h & (d->t[t].size - 1)];
+		if (e) {
+			__builtin_prefetch(e);
+			__builtin_prefetch((const char *)e + 64); /* the key runs past the header's line */
+		}
+	}
+}

@@ -147,6 +147,12 @@ bool shard_ready_pending(const struct shard *s);
 typedef void (*shard_ready_fn)(void *arg, int db, const char *key, size_t klen, int type);
 size_t shard_ready_take(struct shard *s, shard_ready_fn fn, void *arg);
 
+/* ---- prefetch hints for lookups that follow soon (pipelined commands):
+ * first the key's bucket, then, once that has arrived, the first entry of
+ * its chain. Pure hints: nothing changes, any key is fine. */
+uint64_t shard_prefetch_bucket(const struct shard *s, int db, const char *key, size_t klen);
+void shard_prefetch_entry(const struct shard *s, int db, uint64_t h);
+
 /* ---- iteration */
 /* Redis's reverse-binary cursor scan over db: visits every key present for
  * the whole scan at least once, across rehashes. Calls fn for at least
