@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/keys_int.h"
 #include "cmd/set_int.h"
 
 #define SPOP_MOVE_STRATEGY_MUL 5        /* Redis: when to rebuild instead of pop */
@@ -245,16 +246,6 @@ static void set_cmd_spop(struct cmd_ctx *c) { random_member(c, true, spop_count)
 
 /* --------------------------------------------------------- SRANDMEMBER */
 
-static uint64_t next_rand(struct cmd_env *env)
-{
-	uint64_t x = env->rand_state ? env->rand_state : 0x9E3779B97F4A7C15ULL;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	env->rand_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 /* count distinct members out of a full copy (partial Fisher-Yates). */
 static int sample_from_copy(struct cmd_ctx *c, struct sentry *e, unsigned long count)
 {
@@ -266,7 +257,7 @@ static int sample_from_copy(struct cmd_ctx *c, struct sentry *e, unsigned long c
 	}
 	reply_array(c->r, (long)count);
 	for (size_t i = 0; i < count; i++) {
-		size_t j = i + next_rand(c->env) % (all.n - i);
+		size_t j = i + cmd_rand(c->env) % (all.n - i);
 		size_t o = all.off[j], l = all.len[j];
 		all.off[j] = all.off[i];
 		all.len[j] = all.len[i];
@@ -413,32 +404,6 @@ void set_cmd_int_probe(struct cmd_ctx *c)
 
 /* --------------------------------------------------------------- SSCAN */
 
-/* Redis's parseScanCursorOrReply: strtoul rules (a leading '-' wraps). */
-static int scan_cursor(struct reply *r, const struct resp_arg *a, uint64_t *cursor)
-{
-	size_t n = cmd_arg_cstrlen(a);
-	const char *p = a->ptr;
-	bool neg = false;
-	if (n && (*p == '-' || *p == '+')) {
-		neg = *p == '-';
-		p++;
-		n--;
-	}
-	uint64_t v = 0;
-	if (n == 0)
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9' || v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			goto bad;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	*cursor = neg ? 0 - v : v;
-	return 0;
-bad:
-	reply_error(r, "ERR invalid cursor");
-	return -EINVAL;
-}
-
 struct sscan_page {
 	struct mlist ml;
 	const char *pat;
@@ -456,7 +421,7 @@ static int sscan_visit(void *arg, const char *m, size_t len)
 static void set_cmd_sscan(struct cmd_ctx *c)
 {
 	uint64_t cursor;
-	if (scan_cursor(c->r, &c->argv[2], &cursor))
+	if (keys_scan_cursor(c->r, &c->argv[2], &cursor))
 		return;
 	long count = 10;
 	struct sscan_page page = { 0 };

@@ -143,3 +143,13 @@ bool cmd_clip_range(long long llen, long long *start, long long *end)
 		*end = llen - 1;
 	return true;
 }
+
+uint64_t cmd_rand(struct cmd_env *env)
+{
+	uint64_t x = env->rand_state ? env->rand_state : 0x9E3779B97F4A7C15ULL;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	env->rand_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}

@@ -62,4 +62,8 @@ static inline void cmd_reply_ok(struct reply *r) { reply_raw(r, "+OK\r\n", 5); }
  * 0 <= *start <= *end < llen. (Added by the list family.) */
 bool cmd_clip_range(long long llen, long long *start, long long *end);
 
+/* The worker's xorshift64* stream (env->rand_state), for random picks
+ * (SPOP, SRANDMEMBER, ZRANDMEMBER, RANDOMKEY's worker). */
+uint64_t cmd_rand(struct cmd_env *env);
+
 #endif

@@ -151,16 +151,6 @@ void zset_cmd_zmpop(struct cmd_ctx *c)
 
 /* ---- ZRANDMEMBER */
 
-static uint64_t rnd(struct cmd_env *env)
-{
-	uint64_t x = env->rand_state ? env->rand_state : 0x2545F4914F6CDD1DULL;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	env->rand_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void emit_rank(const struct sentry *e, size_t rank, struct emit_ctx *x)
 {
 	zset_range_rank(e, rank, rank, false, emit_one, x);
@@ -214,7 +204,7 @@ static void zrandmember_count(struct cmd_ctx *c, long l, bool withscores)
 	if (!uniq || count == 1) {
 		reply_array(c->r, withscores && c->r->resp == 2 ? (long)count * 2 : (long)count);
 		for (unsigned long i = 0; i < count; i++)
-			emit_rank(e, (size_t)(rnd(c->env) % size), &x);
+			emit_rank(e, (size_t)(cmd_rand(c->env) % size), &x);
 		return;
 	}
 	/* the whole set, from the highest (Redis's zuiNext walks backwards) */
@@ -234,7 +224,7 @@ static void zrandmember_count(struct cmd_ctx *c, long l, bool withscores)
 		for (size_t i = 0; i < size; i++)
 			idx[i] = i;
 		for (size_t i = 0; i < count; i++) {
-			size_t j = i + (size_t)(rnd(c->env) % (size - i));
+			size_t j = i + (size_t)(cmd_rand(c->env) % (size - i));
 			size_t t = idx[i];
 			idx[i] = idx[j];
 			idx[j] = t;
@@ -250,7 +240,7 @@ static void zrandmember_count(struct cmd_ctx *c, long l, bool withscores)
 		return;
 	}
 	while (p.n < count && !p.nomem)
-		pick_rank(e, (size_t)(rnd(c->env) % size), &p);
+		pick_rank(e, (size_t)(cmd_rand(c->env) % size), &p);
 	if (p.nomem)
 		c->r->nomem = true;
 	zbuild_free(c->env->shard, p.seen);
@@ -290,5 +280,5 @@ void zset_cmd_zrandmember(struct cmd_ctx *c)
 	if (zset_wrongtype(c, e))
 		return;
 	struct emit_ctx x = { c->r, false, false };
-	emit_rank(e, (size_t)(rnd(c->env) % zset_card(e)), &x);
+	emit_rank(e, (size_t)(cmd_rand(c->env) % zset_card(e)), &x);
 }

@@ -58,21 +58,6 @@ static void store_result(struct cmd_ctx *c, const struct resp_arg *dst, struct z
 
 /* Redis's rank sanitizing: negative ranks count from the end; false when
  * the range is empty, else start..end is inside 0..llen-1. */
-static bool clamp_ranks(long long llen, long long *start, long long *end)
-{
-	if (*start < 0)
-		*start += llen;
-	if (*end < 0)
-		*end += llen;
-	if (*start < 0)
-		*start = 0;
-	if (*start > *end || *start >= llen)
-		return false;
-	if (*end >= llen)
-		*end = llen - 1;
-	return true;
-}
-
 static void zrange_generic(struct cmd_ctx *c, int argc_start, enum zr_sink sink,
 			   enum zr_type type, enum zr_dir dir)
 {
@@ -155,7 +140,7 @@ static void zrange_generic(struct cmd_ctx *c, int argc_start, enum zr_sink sink,
 	if (sink == SINK_REPLY)
 		mark = reply_defer(c->r);
 	if (e && type == ZR_RANK) {
-		if (clamp_ranks((long long)zset_card(e), &start, &end))
+		if (cmd_clip_range((long long)zset_card(e), &start, &end))
 			zset_range_rank(e, (size_t)start, (size_t)end, rev, out_one, &o);
 	} else if (e && offset >= 0) { /* a negative offset skips everything, as Redis */
 		if (type == ZR_SCORE)
@@ -274,7 +259,7 @@ static void zremrange_generic(struct cmd_ctx *c, enum zr_type type)
 	struct shard *s = c->env->shard;
 	size_t removed;
 	if (type == ZR_RANK) {
-		if (!clamp_ranks((long long)zset_card(e), &start, &end)) {
+		if (!cmd_clip_range((long long)zset_card(e), &start, &end)) {
 			reply_int(c->r, 0);
 			return;
 		}

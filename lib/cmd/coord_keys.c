@@ -267,16 +267,6 @@ struct random_state {
 	long long size[]; /* per worker, from DBSIZE */
 };
 
-static uint64_t next_rand(struct cmd_env *env)
-{
-	uint64_t x = env->rand_state ? env->rand_state : 0x2545F4914F6CDD1DULL;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	env->rand_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 /* A worker picked with probability proportional to its size, -1 if all empty. */
 static int pick_worker(struct coord_ctx *cc, const struct random_state *st)
 {
@@ -285,7 +275,7 @@ static int pick_worker(struct coord_ctx *cc, const struct random_state *st)
 		total += (unsigned long long)st->size[w];
 	if (total == 0)
 		return -1;
-	unsigned long long r = next_rand(cc->env) % total;
+	unsigned long long r = cmd_rand(cc->env) % total;
 	for (int w = 0; w < cc->env->nworkers; w++) {
 		if (r < (unsigned long long)st->size[w])
 			return w;

@@ -134,8 +134,10 @@ void engine_conn_eof(struct worker *w, struct conn *c)
 		conn_close(w, c); /* Redis frees a blocked client whose peer closed */
 		return;
 	}
-	if (c->flags & (CONN_HELD | CONN_PAUSED))
-		return; /* input is still waiting: conn_process_qbuf finishes it */
+	/* input is still waiting (held, paused, or resumed but not yet parsed
+	 * this turn): conn_process_qbuf runs it, then finishes the close */
+	if (c->flags & (CONN_HELD | CONN_PAUSED | CONN_RESUME))
+		return;
 	c->flags |= CONN_CLOSING;
 	conn_maybe_finish(w, c);
 }

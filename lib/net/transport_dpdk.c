@@ -37,7 +37,6 @@ struct dconn {
 	bool sending;                 /* holds a chunk (the engine's CONN_SENDING) */
 	bool closing;                 /* the engine called close */
 	bool failed;                  /* the stack reported an error: it resets the conn itself */
-	bool eof_due;                 /* the peer's FIN, passed on at the next turn's push */
 	bool on_out;
 	bool reaped;
 	struct dconn *out_prev, *out_next;   /* conns with output to push */
@@ -115,18 +114,10 @@ static void app_recv(void *app, void *h, char *data, size_t len)
 	engine_conn_input(t->w, h, data, len);
 }
 
-/* Passed on from the next turn's push_output, not now: the engine may
- * just have resumed the conn (set_reading on from engine_conn_sent) with
- * commands still waiting in its query buffer, which it parses later in
- * this loop turn (worker_resume). engine_conn_eof before that would
- * close the conn with those commands never run: a client that half-closes
- * after a deep pipeline (shutdown(SHUT_WR)) would lose replies. */
 static void app_eof(void *app, void *h)
 {
 	struct dtp *t = app;
-	struct dconn *d = dconn_of(h);
-	d->eof_due = true;
-	out_add(t, d);
+	engine_conn_eof(t->w, h);
 }
 
 static void app_error(void *app, void *h, int err)
@@ -182,12 +173,6 @@ static void push_output(struct dtp *t, struct dconn *d)
 	struct conn *c = engine_conn_from_priv(d);
 	if (!d->tc || d->closing)
 		return;
-	if (d->eof_due) {
-		d->eof_due = false;
-		engine_conn_eof(t->w, c);
-		if (d->closing)
-			return;
-	}
 	if (!d->sending) {
 		if (!engine_conn_take_output(c, &d->p, &d->n))
 			return;
