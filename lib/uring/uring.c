@@ -86,6 +86,7 @@ static void *uring_worker_init(struct worker *w, char *err, size_t errlen)
 	memset(t, 0, sizeof(*t));
 	t->w = w;
 	t->efd = -1;
+	coalesce_init(&t->coalesce);
 	int rc = ring_setup(t);
 	if (rc < 0) {
 		snprintf(err, errlen, "io_uring_queue_init: %s", strerror(-rc));
@@ -150,41 +151,30 @@ static int wait_cqes(struct utp *t, unsigned nr, long long ns)
 	return io_uring_submit_and_wait_timeout(&t->ring, &cqe, nr, &ts, NULL);
 }
 
-/*
- * Completion coalescing, like a NIC's interrupt moderation. Every wake-up
- * costs a context switch, which at one request per client in flight is a
- * large share of the server's CPU. With DEFER_TASKRUN the kernel wakes a
- * waiter only once wait_nr completions are pending, so a busy worker asks
- * for about half the completions its recent wake-ups brought, for at most
- * COALESCE_US; an idle or lightly loaded one (average near 1) waits for one,
- * adding no latency.
- */
-#define COALESCE_MAX 16
-#define COALESCE_US 100
-
-static unsigned coalesce_target(const struct utp *t)
-{
-	unsigned k = t->cqe_avg16 / 32; /* half the average */
-	return k < 1 ? 1 : k > COALESCE_MAX ? COALESCE_MAX : k;
-}
-
 static int uring_poll(struct worker *w, int timeout_ms)
 {
 	struct utp *t = worker_transport(w);
+	unsigned asked = t->coalesce.target;
+	bool timed_out = false;
 	int rc;
 	if (timeout_ms > 0) {
-		unsigned k = coalesce_target(t);
 		rc = -ETIME;
-		if (k > 1)
-			rc = wait_cqes(t, k, COALESCE_US * 1000LL);
+		if (asked > 1) {
+			/* the queued sends complete inline in this enter: count
+			 * them on top, or they would satisfy the wait */
+			rc = wait_cqes(t, asked + t->sends_queued, COALESCE_US * 1000LL);
+			timed_out = rc == -ETIME;
+		}
 		if (rc == -ETIME && !io_uring_cq_ready(&t->ring))
 			rc = wait_cqes(t, 1, (long long)timeout_ms * 1000000);
 	} else {
 		rc = io_uring_submit_and_get_events(&t->ring);
 	}
-	unsigned got = io_uring_cq_ready(&t->ring);
+	t->sends_queued = 0;
+	t->send_cqes = 0;
 	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
 		return rc;
+	unsigned got = 0;
 	/* a bounded number of rounds: the CQ may refill while we work */
 	for (int round = 0; round < 4; round++) {
 		unsigned head, n = 0;
@@ -198,11 +188,12 @@ static int uring_poll(struct worker *w, int timeout_ms)
 			io_uring_buf_ring_advance(t->br, t->br_added);
 			t->br_added = 0;
 		}
+		got += n;
 		if (n == 0)
 			break;
 	}
-	if (timeout_ms > 0 || got)
-		t->cqe_avg16 = t->cqe_avg16 - t->cqe_avg16 / 8 + got * 2; /* avg x16, 1/8 weight */
+	if (timeout_ms > 0)
+		coalesce_update(&t->coalesce, t->nconns, asked, timed_out, got - t->send_cqes);
 	uring_reap(t);
 	return 0;
 }

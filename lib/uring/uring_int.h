@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "uring/coalesce.h"
 
 #define URING_ENTRIES 1024
 #define URING_CQ_ENTRIES 16384
@@ -64,9 +65,12 @@ struct utp {
 	int efd;                      /* wake-up eventfd */
 	uint64_t efd_val;
 	struct uconn *conns;
+	unsigned nconns;
 	struct uconn *reap;           /* I/O done: hand back to the engine */
 	bool ring_ok, br_ok;
-	unsigned cqe_avg16;           /* completions per wake-up, moving average x16 */
+	struct coalesce coalesce;
+	unsigned sends_queued;        /* send SQEs not yet submitted */
+	unsigned send_cqes;           /* send completions reaped this turn */
 } __attribute__((aligned(64)));
 
 /* listen.c */

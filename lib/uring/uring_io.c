@@ -82,6 +82,7 @@ void uring_reap(struct utp *t)
 			u->next->prev = u->prev;
 		close(u->fd);
 		u->fd = -1;
+		t->nconns--;
 		engine_conn_closed(t->w, engine_conn_from_priv(u));
 	}
 }
@@ -107,6 +108,7 @@ static void on_accept(struct utp *t, struct ulistener *l, struct io_uring_cqe *c
 			if (t->conns)
 				t->conns->prev = u;
 			t->conns = u;
+			t->nconns++;
 			arm_recv(t, u);
 		}
 	} else if (cqe->res != -ECANCELED) {
@@ -169,6 +171,7 @@ void uring_handle_cqe(struct utp *t, struct io_uring_cqe *cqe)
 		on_recv(t, ud_ptr(ud), cqe);
 		break;
 	case UD_SEND:
+		t->send_cqes++;
 		on_send(t, ud_ptr(ud), cqe);
 		break;
 	case UD_WAKE:
@@ -192,6 +195,7 @@ void uring_flush(struct worker *w, struct conn *c)
 	io_uring_sqe_set_data64(sqe, ud_make(u, UD_SEND));
 	u->sending = true;
 	u->inflight++;
+	t->sends_queued++;
 }
 
 void uring_set_reading(struct worker *w, struct conn *c, bool on)
