@@ -29,6 +29,15 @@
 #include "net/net_dpdk.h"
 
 #define PORT_BURST 32
+/*
+ * Frames an lcore takes from its own queue per loop turn. Replies leave at
+ * the end of a turn, so a turn that takes a whole 32-frame burst holds the
+ * first frame's replies until the last frame's commands ran; a peer that
+ * also works in bursts then falls into lock-step with us, each side idle
+ * while the other works. 8 frames (128 commands at pipeline 16) keep both
+ * busy: over memif at pipeline 16, 6.5M ops/s against 4.4M with 32.
+ */
+#define PORT_RX_TURN 8
 #define PORT_RX_MAX 128             /* frames port_rx may return in one call */
 #define PORT_STEER_RING 4096        /* frames queued for one lcore */
 

@@ -84,11 +84,12 @@ uint16_t port_rx(struct port_lcore *pl, struct rte_mbuf **out)
 {
 	uint16_t k = 0;
 	if (pl->steer) {
-		k = (uint16_t)rte_ring_sc_dequeue_burst(pl->rings[pl->queue], (void **)out, PORT_BURST, NULL);
+		k = (uint16_t)rte_ring_sc_dequeue_burst(pl->rings[pl->queue], (void **)out, PORT_RX_TURN, NULL);
 		pl->cnt.steered_in += k;
 	}
 	struct rte_mbuf *rx[PORT_BURST], *imp[PORT_RX_MAX - PORT_BURST];
-	uint16_t n = rte_eth_rx_burst(pl->port_id, pl->queue, rx, PORT_BURST);
+	/* a steering lcore reads the device for the others too */
+	uint16_t n = rte_eth_rx_burst(pl->port_id, pl->queue, rx, pl->steer ? PORT_BURST : PORT_RX_TURN);
 	for (uint16_t i = 0; i < n; i++)
 		pl->cnt.rx_bytes += rx[i]->pkt_len;
 	pl->cnt.rx_pkts += n;

@@ -30,6 +30,7 @@ static int dict_resize(struct shard *s, struct db *d, size_t want)
 	}
 	d->t[1] = (struct dtable){ .b = b, .size = size, .used = 0 };
 	d->rehashidx = 0;
+	s->dict_maint = true;
 	return 0;
 }
 
@@ -135,10 +136,15 @@ void dict_add(struct shard *s, struct db *d, struct sentry *e, uint64_t h)
 void dict_try_shrink(struct shard *s, struct db *d)
 {
 	size_t size = d->t[0].size;
-	if (dict_rehashing(d) || size <= DICT_INIT_SIZE)
+	if (size <= DICT_INIT_SIZE)
 		return;
-	if (d->t[0].used * 100 < size * DICT_MIN_FILL_PCT)
-		(void)dict_resize(s, d, d->t[0].used);
+	if (dict_rehashing(d)) {
+		s->dict_maint = true; /* check again once the rehash is over */
+		return;
+	}
+	if (d->t[0].used * 100 < size * DICT_MIN_FILL_PCT &&
+	    dict_resize(s, d, d->t[0].used) == -ENOMEM)
+		s->dict_maint = true; /* retry each turn */
 }
 
 void dict_unlink(struct shard *s, struct db *d, struct sentry **link, int table)

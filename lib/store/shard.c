@@ -142,17 +142,24 @@ void shard_flushall(struct shard *s)
 int shard_rehash_step(struct shard *s, int steps)
 {
 	int left = 0;
+	if (!s->dict_maint)
+		return 0;
+	s->dict_maint = false; /* set again below by what is still pending */
 	for (int i = 0; i < s->ndb; i++) {
 		struct db *d = &s->dbs[i];
-		if (!dict_rehashing(d))
-			dict_try_shrink(s, d);
 		if (dict_rehashing(d) && steps > 0) {
 			int moved = dict_rehash(s, d, steps);
 			steps -= moved ? moved : 1;
 		}
+		/* also right after a rehash ends: deletes during it could
+		 * not start the shrink they called for */
+		if (!dict_rehashing(d))
+			dict_try_shrink(s, d);
 		if (dict_rehashing(d))
 			left++;
 	}
+	if (left)
+		s->dict_maint = true;
 	return left;
 }
 
@@ -191,6 +198,21 @@ void shard_prefetch_entry(const struct shard *s, int db, uint64_t h)
 		if (e) {
 			__builtin_prefetch(e);
 			__builtin_prefetch((const char *)e + 64); /* the key runs past the header's line */
+		}
+	}
+}
+
+void shard_prefetch_chain(const struct shard *s, int db, uint64_t h)
+{
+	const struct db *d = &s->dbs[db];
+	uint8_t tag = hash_tag(h);
+	for (int t = 0; t < (dict_rehashing(d) ? 2 : 1); t++) {
+		if (!d->t[t].size)
+			continue;
+		const struct sentry *e = d->t[t].b[h & (d->t[t].size - 1)];
+		if (e && e->htag != tag && e->next) {
+			__builtin_prefetch(e->next);
+			__builtin_prefetch((const char *)e->next + 64);
 		}
 	}
 }

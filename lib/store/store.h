@@ -152,6 +152,7 @@ size_t shard_ready_take(struct shard *s, shard_ready_fn fn, void *arg);
  * its chain. Pure hints: nothing changes, any key is fine. */
 uint64_t shard_prefetch_bucket(const struct shard *s, int db, const char *key, size_t klen);
 void shard_prefetch_entry(const struct shard *s, int db, uint64_t h);
+void shard_prefetch_chain(const struct shard *s, int db, uint64_t h);
 
 /* ---- iteration */
 /* Redis's reverse-binary cursor scan over db: visits every key present for

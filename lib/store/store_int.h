@@ -78,6 +78,9 @@ struct shard {
 	int64_t now_ms;
 	size_t used;     /* bytes at allocator size */
 	struct shard_stats stats;
+	/* a db may be rehashing or may want to shrink: shard_rehash_step has
+	 * work; clear, the per-turn step costs nothing (16 dbs otherwise) */
+	bool dict_maint;
 	/* keys that became collections while the engine tracks them
 	 * (shard_track_ready): records of ready.c, plain malloc (not data) */
 	bool track_ready;

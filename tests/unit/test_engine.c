@@ -462,7 +462,8 @@ static void key_on(int w, int n, const char *prefix, char *out, size_t outlen)
 	static uint16_t owner[CMD_SLOTS];
 	engine_fill_slots(owner, n);
 	for (int i = 0;; i++) {
-		snprintf(out, outlen, "%s%d", prefix, i);
+		if (snprintf(out, outlen, "%s%d", prefix, i) >= (int)outlen)
+			abort(); /* the caller's buffer is too small */
 		if (owner[cmd_key_slot(out, strlen(out))] == w)
 			return;
 	}

@@ -101,6 +101,40 @@ static void test_growth_1m(void)
 	shard_free(s);
 }
 
+/* The per-turn housekeeping skips idle shards; a shard whose keys mostly
+ * went away must still give the big table's memory back. */
+static void test_shrink_after_mass_delete(void)
+{
+	struct shard *s = new_shard(16);
+	char k[32];
+	size_t base = shard_used_memory(s);
+	for (long i = 0; i < 50000; i++) {
+		size_t kl = kfmt(k, "m", i);
+		shard_set_str(s, 3, k, kl, "v", 1, 0);
+	}
+	int rounds = 0;
+	while (shard_rehash_step(s, 100) > 0 && rounds++ < 100000)
+		;
+	size_t full = shard_used_memory(s) - base;
+	CU_ASSERT(full > 512 * 1024); /* 64k buckets of 8 bytes, 50k entries */
+	for (long i = 100; i < 50000; i++) {
+		size_t kl = kfmt(k, "m", i);
+		CU_ASSERT_EQUAL_FATAL(shard_delete(s, 3, k, kl), 1);
+	}
+	/* loop turns: shrinks in stages (65536 -> 8192 buckets while the
+	 * deletes run, then 128 once that rehash is over) */
+	for (int turn = 0; turn < 10000; turn++)
+		shard_rehash_step(s, 100);
+	CU_ASSERT_EQUAL(shard_rehash_step(s, 100), 0);
+	CU_ASSERT_EQUAL(shard_dbsize(s, 3), 100);
+	CU_ASSERT(shard_used_memory(s) - base < 64 * 1024);
+	for (long i = 0; i < 100; i++) {
+		size_t kl = kfmt(k, "m", i);
+		CU_ASSERT_PTR_NOT_NULL(shard_lookup(s, 3, k, kl, 0));
+	}
+	shard_free(s);
+}
+
 static void test_rehash_step_bounded(void)
 {
 	struct shard *s = new_shard(1);
@@ -701,6 +735,7 @@ int main(void)
 		{ "random key", test_random_key },
 		{ "glob", test_glob },
 		{ "rehash step bounded", test_rehash_step_bounded },
+		{ "shrink after mass delete", test_shrink_after_mass_delete },
 		{ "scan across grow", test_scan_grow_midway },
 		{ "scan across shrink", test_scan_shrink_midway },
 		{ "scan skips expired", test_scan_skips_expired },

@@ -224,11 +224,19 @@ static void test_iterate_delete_random(void)
 	/* random picks are members; over many picks, many distinct ones */
 	long distinct = 0;
 	unsigned char *hit = calloc((size_t)N, 1);
+	if (!hit) {
+		CU_FAIL_FATAL("out of memory");
+		return;
+	}
 	for (int i = 0; i < 5000; i++) {
 		struct edict_ent *e = edict_random(s, d);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 		long idx = num_of(e);
-		CU_ASSERT_FATAL(idx >= 0 && idx < N);
+		if (idx < 0 || idx >= N) {
+			free(hit);
+			CU_FAIL_FATAL("edict_random returned a non-member");
+			return;
+		}
 		distinct += !hit[idx];
 		hit[idx] = 1;
 	}
