@@ -331,10 +331,39 @@ static void conn_protocol_error(struct worker *w, struct conn *c, const char *er
 #define PREFETCH_MAX 32
 #define PREFETCH_MIN_BYTES 128 /* a lone command gains nothing */
 
+/* Scratch-parse the multibulk command at buf: false if there is no whole
+ * one; else *used is its size and *key its key when it has one that this
+ * worker owns (NULL otherwise). Multibulk parsing writes nothing to buf. */
+static bool scratch_key(struct worker *w, struct resp_parser *p, const char *buf, size_t len,
+			size_t *used, const char **key, size_t *klen)
+{
+	struct resp_span sp[8];
+	if (len == 0 || buf[0] != '*' ||
+	    resp_parse(p, (char *)buf, len, sp, 8) != RESP_DONE)
+		return false;
+	*used = p->used;
+	*key = NULL;
+	if (p->argc >= 2 && cmd_key_owner(&w->env, buf + sp[1].off, sp[1].len) == w->id) {
+		*key = buf + sp[1].off;
+		*klen = sp[1].len;
+	}
+	return true;
+}
+
+/* Three passes so that each one's loads overlap: buckets, first entries,
+ * then the second entry where the first's hash tag differs (a third of
+ * the hits at a load factor near 0.75). */
+static void prefetch_keys(struct shard *s, int db, const uint64_t *h, int n)
+{
+	for (int i = 0; i < n; i++)
+		shard_prefetch_entry(s, db, h[i]);
+	for (int i = 0; i < n; i++)
+		shard_prefetch_chain(s, db, h[i]);
+}
+
 static size_t conn_prefetch(struct worker *w, const struct conn *c, char *buf, size_t len)
 {
 	struct resp_parser p;
-	struct resp_span sp[8];
 	uint64_t h[PREFETCH_MAX];
 	struct shard *s = w->env.shard;
 	int db = c->client.db, n = 0;
@@ -344,25 +373,42 @@ static size_t conn_prefetch(struct worker *w, const struct conn *c, char *buf, s
 		return len;
 	resp_parser_init(&p, w->cfg.proto_max_bulk_len);
 	p.unauth = !c->client.authenticated;
-	while (n < PREFETCH_MAX && off < len && buf[off] == '*') {
-		if (resp_parse(&p, buf + off, len - off, sp, 8) != RESP_DONE)
+	while (n < PREFETCH_MAX && off < len) {
+		const char *key;
+		size_t used, klen = 0;
+		if (!scratch_key(w, &p, buf + off, len - off, &used, &key, &klen))
 			break;
-		if (p.argc >= 2) {
-			const char *key = buf + off + sp[1].off;
-			if (cmd_key_owner(&w->env, key, sp[1].len) == w->id)
-				h[n++] = shard_prefetch_bucket(s, db, key, sp[1].len);
-		}
-		off += p.used;
+		if (key)
+			h[n++] = shard_prefetch_bucket(s, db, key, klen);
+		off += used;
 		resp_parser_reset(&p);
 	}
-	if (n < 2)
-		return off;
-	for (int i = 0; i < n; i++)
-		shard_prefetch_entry(s, db, h[i]);
-	/* a third of the hits are a chain's second entry (load factor ~0.75) */
-	for (int i = 0; i < n; i++)
-		shard_prefetch_chain(s, db, h[i]);
+	if (n >= 2)
+		prefetch_keys(s, db, h, n);
 	return off;
+}
+
+void engine_prefetch_payloads(struct worker *w, const char *const *data,
+			      const size_t *len, int n)
+{
+	struct resp_parser p;
+	uint64_t h[ENGINE_HINT_MAX];
+	struct shard *s = w->env.shard;
+	int k = 0;
+
+	resp_parser_init(&p, w->cfg.proto_max_bulk_len);
+	p.unauth = true; /* the stricter limits: a hint needs no more */
+	for (int i = 0; i < n && k < ENGINE_HINT_MAX; i++) {
+		const char *key = NULL;
+		size_t used, klen = 0;
+		/* larger payloads are the per-chunk prefetch's */
+		if (len[i] < PREFETCH_MIN_BYTES &&
+		    scratch_key(w, &p, data[i], len[i], &used, &key, &klen) && key)
+			h[k++] = shard_prefetch_bucket(s, 0, key, klen);
+		resp_parser_reset(&p);
+	}
+	if (k >= 2)
+		prefetch_keys(s, 0, h, k);
 }
 
 static size_t conn_parse(struct worker *w, struct conn *c, char *buf, size_t len)

@@ -164,4 +164,14 @@ bool engine_conn_closing(const struct conn *c);
  * A partial command waiting for more bytes does not count. */
 size_t engine_conn_pending_input(const struct conn *c);
 
+/* A hint before a burst of receives: n request payloads, each as it sits
+ * in its frame, not yet checked by the TCP stack. The engine prefetches
+ * the keys of those that hold one small command (in db 0: the connection
+ * is not known yet), so that one-command-per-frame traffic (pipeline 1)
+ * overlaps its cache misses across connections as pipelined commands do
+ * within one. Reads at most len bytes of each; changes nothing. */
+#define ENGINE_HINT_MAX 32
+void engine_prefetch_payloads(struct worker *w, const char *const *data,
+			      const size_t *len, int n);
+
 #endif

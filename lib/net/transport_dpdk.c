@@ -24,7 +24,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <netinet/in.h>
+
 #include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_lcore.h>
 
 #include "net/net_dpdk_int.h"
@@ -243,6 +248,40 @@ static int64_t dpdk_clock_us(struct worker *w)
 	return tsc_clock_real_us(&t->clock, rte_rdtsc());
 }
 
+/* The TCP payloads of a burst, as they sit in the frames (IPv4, first
+ * segment only), for engine_prefetch_payloads. Nothing is validated here:
+ * the hint reads inside each frame's bytes and nothing more. */
+static void hint_payloads(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	const char *data[ENGINE_HINT_MAX];
+	size_t len[ENGINE_HINT_MAX];
+	int k = 0;
+	for (uint16_t i = 0; i < n && k < ENGINE_HINT_MAX; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		size_t fl = m->data_len, l3 = sizeof(struct rte_ether_hdr);
+		const struct rte_ether_hdr *eh = (const void *)f;
+		if (fl < l3 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) ||
+		    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+			continue;
+		const struct rte_ipv4_hdr *ip = (const void *)(f + l3);
+		size_t l4 = l3 + rte_ipv4_hdr_len(ip);
+		if (ip->next_proto_id != IPPROTO_TCP || fl < l4 + sizeof(struct rte_tcp_hdr))
+			continue;
+		const struct rte_tcp_hdr *th = (const void *)(f + l4);
+		size_t off = l4 + ((th->data_off >> 4) * 4u);
+		size_t end = l3 + rte_be_to_cpu_16(ip->total_length);
+		if (end > fl)
+			end = fl;
+		if (off >= end)
+			continue;
+		data[k] = (const char *)f + off;
+		len[k++] = end - off;
+	}
+	if (k >= 2)
+		engine_prefetch_payloads(w, data, len, k);
+}
+
 static int dpdk_poll(struct worker *w, int timeout_ms)
 {
 	struct dtp *t = worker_transport(w);
@@ -276,6 +315,7 @@ static int dpdk_poll(struct worker *w, int timeout_ms)
 	struct rte_mbuf *pkts[PORT_RX_MAX];
 	uint16_t n = port_rx(t->pl, pkts);
 	if (n) {
+		hint_payloads(w, pkts, n);
 		net_input(t->ns, pkts, n);
 		busy = true;
 	}
