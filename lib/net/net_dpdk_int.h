@@ -56,6 +56,7 @@ struct port_lcore {
 	uint16_t queue;                 /* == worker index */
 	uint16_t nq;
 	bool steer;                     /* software steering on */
+	bool shm_link;                  /* mark RX checksums good (memif) */
 	struct rte_ring **rings;        /* [nq]: every lcore's steering ring */
 	struct impair *rx_imp, *tx_imp; /* NULL when net-impair is off */
 	uint64_t now_us;                /* set by the transport each turn */

@@ -120,7 +120,9 @@ static int connect_all(struct lg_lcore *lc)
 	while (lc->nopen + lc->cnt.err_conn < lc->nconns) {
 		turn(lc);
 		if (rte_rdtsc() > end)
-			return fail(lc, "connections did not complete in --connect-timeout");
+			return fail(lc, "connections did not complete in --connect-timeout (is the "
+				    "server listening there? over net_memif, it needs as many lcores "
+				    "as the generator)");
 		if (aborted(lc))
 			return -1;
 	}

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,9 +50,15 @@ static int wait_link(const struct lg_opts *o)
 		if (rte_eth_link_get_nowait((uint16_t)o->dpdk_port, &link) == 0 && link.link_status)
 			return 0;
 		if (rte_rdtsc() > end) {
+			/* memif connects only when both ends have as many queues
+			 * (one per lcore here and in the server) */
+			struct rte_eth_dev_info info;
+			bool memif = rte_eth_dev_info_get((uint16_t)o->dpdk_port, &info) == 0 &&
+				     info.driver_name && strcmp(info.driver_name, "net_memif") == 0;
 			fprintf(stderr, "wirekv-loadgen: port %d: the link did not come up in %.0f s "
-				"(is the server running with the other end of the device?)\n",
-				o->dpdk_port, o->connect_timeout);
+				"(is the server running with the other end of the device?%s)\n",
+				o->dpdk_port, o->connect_timeout,
+				memif ? " net_memif also needs as many lcores here as the server has" : "");
 			return -1;
 		}
 		usleep(10000);
