@@ -35,7 +35,9 @@
  * first frame's replies until the last frame's commands ran; a peer that
  * also works in bursts then falls into lock-step with us, each side idle
  * while the other works. 8 frames (128 commands at pipeline 16) keep both
- * busy: over memif at pipeline 16, 6.5M ops/s against 4.4M with 32.
+ * busy: over memif at pipeline 16, 6.5M ops/s against 4.4M with 32. A
+ * steering lcore still reads PORT_BURST from the device and from its ring
+ * (its peers push up to that many per turn).
  */
 #define PORT_RX_TURN 8
 #define PORT_RX_MAX 128             /* frames port_rx may return in one call */

@@ -85,7 +85,8 @@ uint16_t port_rx(struct port_lcore *pl, struct rte_mbuf **out)
 {
 	uint16_t k = 0;
 	if (pl->steer) {
-		k = (uint16_t)rte_ring_sc_dequeue_burst(pl->rings[pl->queue], (void **)out, PORT_RX_TURN, NULL);
+		/* as many as a peer may push per turn, or the ring overflows */
+		k = (uint16_t)rte_ring_sc_dequeue_burst(pl->rings[pl->queue], (void **)out, PORT_BURST, NULL);
 		pl->cnt.steered_in += k;
 	}
 	struct rte_mbuf *rx[PORT_BURST], *imp[PORT_RX_MAX - PORT_BURST];

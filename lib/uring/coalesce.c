@@ -6,12 +6,11 @@ void coalesce_init(struct coalesce *c)
 	c->ok = 0;
 }
 
-void coalesce_update(struct coalesce *c, unsigned nconns, unsigned asked,
-		     bool timed_out, unsigned got)
+void coalesce_update(struct coalesce *c, unsigned nconns, unsigned asked, unsigned got)
 {
 	unsigned cap = nconns / 4;
 
-	if (asked > 1 && timed_out) {
+	if (asked > 1 && got < asked) {
 		c->target = asked / 2 < COALESCE_MIN ? 1 : asked / 2;
 		c->ok = 0;
 	} else if (c->target > cap) {

@@ -34,9 +34,11 @@ struct coalesce {
 void coalesce_init(struct coalesce *c);
 
 /* After a sleeping turn that asked for `asked` (the target when it began):
- * whether that wait timed out, how many wake-up completions the turn
- * reaped, and how many connections are open now. */
-void coalesce_update(struct coalesce *c, unsigned nconns, unsigned asked,
-		     bool timed_out, unsigned got);
+ * how many wake-up completions the turn reaped, and how many connections
+ * are open now. Fewer than asked means the wait ran out its time: the
+ * kernel says so only when nothing at all came (it returns 0 when some
+ * completions are ready, and io_uring_enter reports the submitted count
+ * instead of the wait's -ETIME when the same call submitted sends). */
+void coalesce_update(struct coalesce *c, unsigned nconns, unsigned asked, unsigned got);
 
 #endif

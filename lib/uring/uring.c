@@ -155,7 +155,6 @@ static int uring_poll(struct worker *w, int timeout_ms)
 {
 	struct utp *t = worker_transport(w);
 	unsigned asked = t->coalesce.target;
-	bool timed_out = false;
 	int rc;
 	if (timeout_ms > 0) {
 		rc = -ETIME;
@@ -163,9 +162,10 @@ static int uring_poll(struct worker *w, int timeout_ms)
 			/* the queued sends complete inline in this enter: count
 			 * them on top, or they would satisfy the wait */
 			rc = wait_cqes(t, asked + t->sends_queued, COALESCE_US * 1000LL);
-			timed_out = rc == -ETIME;
 		}
-		if (rc == -ETIME && !io_uring_cq_ready(&t->ring))
+		/* nothing came in the coalescing window (rc may be the count
+		 * submitted rather than -ETIME): wait for one, as when idle */
+		if ((rc == -ETIME || rc >= 0) && !io_uring_cq_ready(&t->ring))
 			rc = wait_cqes(t, 1, (long long)timeout_ms * 1000000);
 	} else {
 		rc = io_uring_submit_and_get_events(&t->ring);
@@ -193,7 +193,7 @@ static int uring_poll(struct worker *w, int timeout_ms)
 			break;
 	}
 	if (timeout_ms > 0)
-		coalesce_update(&t->coalesce, t->nconns, asked, timed_out, got - t->send_cqes);
+		coalesce_update(&t->coalesce, t->nconns, asked, got - t->send_cqes);
 	uring_reap(t);
 	return 0;
 }

@@ -175,7 +175,8 @@ class TestLoadgenTwoLcores(unittest.TestCase):
                  '--key-maximum', '99', '--requests', '300'],
                 lcores='0-1', run_tag='two', timeout=120)
         finally:
-            server.stop(check=False)
+            src, out = server.stop(check=False)
+        self.assertEqual(src, 0, out[-3000:])
         self.assertIsNotNone(doc, err)
         self.assertEqual(rc, 0, err)
         self.assertEqual(doc['errors'], 0, err)

@@ -5,11 +5,12 @@
 #include "cunit_main.h"
 #include "uring/coalesce.h"
 
-/* n sleeping turns that each got `got` wake-up completions in time */
+/* n sleeping turns that each got `got` wake-up completions (as many as
+ * asked or more: in time; fewer: the wait timed out) */
 static void busy_turns(struct coalesce *c, unsigned nconns, int n, unsigned got)
 {
 	for (int i = 0; i < n; i++)
-		coalesce_update(c, nconns, c->target, false, got);
+		coalesce_update(c, nconns, c->target, got);
 }
 
 static void test_starts_without_coalescing(void)
@@ -71,12 +72,12 @@ static void test_timeout_halves(void)
 	coalesce_init(&c);
 	busy_turns(&c, 64, 1000 * COALESCE_GROW, 32);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX);
-	coalesce_update(&c, 64, c.target, true, 3);
+	coalesce_update(&c, 64, c.target, 3);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX / 2);
-	coalesce_update(&c, 64, c.target, true, 1);
+	coalesce_update(&c, 64, c.target, 1);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX / 4);
 	/* under the minimum: straight back to no coalescing */
-	coalesce_update(&c, 64, c.target, true, 0);
+	coalesce_update(&c, 64, c.target, 0);
 	CU_ASSERT_EQUAL(c.target, 1);
 	/* and growth starts over */
 	busy_turns(&c, 64, COALESCE_GROW - 1, 5);
@@ -90,10 +91,28 @@ static void test_timeout_resets_growth_count(void)
 	busy_turns(&c, 64, COALESCE_GROW, 5);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MIN);
 	busy_turns(&c, 64, COALESCE_GROW - 1, 8);
-	coalesce_update(&c, 64, 8, true, 2); /* a larger ask timed out */
+	coalesce_update(&c, 64, 8, 2); /* a larger ask got 2 of 8: timed out */
 	unsigned after = c.target;
 	busy_turns(&c, 64, COALESCE_GROW - 1, 8);
 	CU_ASSERT_EQUAL(c.target, after);
+}
+
+/* The kernel reports a timed-out wait as such only when nothing came:
+ * getting part of the count is what must shrink the target, or a load
+ * that drops after a busy spell keeps every turn waiting its full window. */
+static void test_partial_wait_counts_as_timeout(void)
+{
+	struct coalesce c;
+	coalesce_init(&c);
+	busy_turns(&c, 64, 1000 * COALESCE_GROW, 32);
+	CU_ASSERT_EQUAL(c.target, COALESCE_MAX);
+	/* the load drops to 2 completions per window */
+	for (int i = 0; i < 10; i++)
+		coalesce_update(&c, 64, c.target, 2);
+	CU_ASSERT_EQUAL(c.target, 1);
+	/* and a wait that got exactly its count is no timeout */
+	busy_turns(&c, 64, 2 * COALESCE_GROW, 5);
+	CU_ASSERT(c.target > COALESCE_MIN);
 }
 
 static void test_connections_closing_lower_the_target(void)
@@ -102,9 +121,9 @@ static void test_connections_closing_lower_the_target(void)
 	coalesce_init(&c);
 	busy_turns(&c, 64, 1000 * COALESCE_GROW, 32);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX);
-	coalesce_update(&c, 24, c.target, false, 16);
+	coalesce_update(&c, 24, c.target, 16);
 	CU_ASSERT_EQUAL(c.target, 6);
-	coalesce_update(&c, 4, c.target, false, 6);
+	coalesce_update(&c, 4, c.target, 6);
 	CU_ASSERT_EQUAL(c.target, 1);
 }
 
@@ -116,6 +135,7 @@ static const struct cunit_test coalesce_tests[] = {
 	{ "few clients never coalesce", test_few_clients_never_coalesce },
 	{ "a timed-out wait halves the target", test_timeout_halves },
 	{ "a timed-out wait restarts the growth count", test_timeout_resets_growth_count },
+	{ "a wait that got part of its count is a timeout", test_partial_wait_counts_as_timeout },
 	{ "closing connections lower the target", test_connections_closing_lower_the_target },
 };
 
