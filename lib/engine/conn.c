@@ -385,7 +385,9 @@ static size_t conn_prefetch(struct worker *w, const struct conn *c, char *buf, s
 	}
 	if (n >= 2)
 		prefetch_keys(s, db, h, n);
-	return off;
+	/* nothing parsed (an inline command, or one not yet whole): the
+	 * rest of this chunk is not worth a scratch parse per command */
+	return off ? off : len;
 }
 
 void engine_prefetch_payloads(struct worker *w, const char *const *data,

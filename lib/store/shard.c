@@ -188,31 +188,32 @@ uint64_t shard_prefetch_bucket(const struct shard *s, int db, const char *key, s
 	return h;
 }
 
+/* Both lines of an entry: the key runs past the header's line. */
+static void prefetch_sentry(const struct sentry *e)
+{
+	__builtin_prefetch(e);
+	__builtin_prefetch((const char *)e + 64);
+}
+
+/* The chain of h in each live table of d (t[1] only while rehashing). */
+#define for_each_chain_head(d, h, e)                                          \
+	for (int t_ = 0; t_ < (dict_rehashing(d) ? 2 : 1); t_++)              \
+		if ((d)->t[t_].size &&                                        \
+		    ((e) = (d)->t[t_].b[(h) & ((d)->t[t_].size - 1)]) != NULL)
+
 void shard_prefetch_entry(const struct shard *s, int db, uint64_t h)
 {
 	const struct db *d = &s->dbs[db];
-	for (int t = 0; t < (dict_rehashing(d) ? 2 : 1); t++) {
-		if (!d->t[t].size)
-			continue;
-		const struct sentry *e = d->t[t].b[h & (d->t[t].size - 1)];
-		if (e) {
-			__builtin_prefetch(e);
-			__builtin_prefetch((const char *)e + 64); /* the key runs past the header's line */
-		}
-	}
+	const struct sentry *e;
+	for_each_chain_head(d, h, e)
+		prefetch_sentry(e);
 }
 
 void shard_prefetch_chain(const struct shard *s, int db, uint64_t h)
 {
 	const struct db *d = &s->dbs[db];
-	uint8_t tag = hash_tag(h);
-	for (int t = 0; t < (dict_rehashing(d) ? 2 : 1); t++) {
-		if (!d->t[t].size)
-			continue;
-		const struct sentry *e = d->t[t].b[h & (d->t[t].size - 1)];
-		if (e && e->htag != tag && e->next) {
-			__builtin_prefetch(e->next);
-			__builtin_prefetch((const char *)e->next + 64);
-		}
-	}
+	const struct sentry *e;
+	for_each_chain_head(d, h, e)
+		if (e->htag != hash_tag(h) && e->next)
+			prefetch_sentry(e->next);
 }
