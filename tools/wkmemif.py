@@ -10,6 +10,7 @@ generator 198.18.0.1.
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -116,3 +117,44 @@ def run_loadgen(loadgen_bin, server, args, lcores='1', timeout=120, run_tag='', 
         except ValueError:
             doc = None
     return p.returncode, doc, p.stderr.decode(errors='replace')
+
+
+def run_loadgen_then_stop(loadgen_bin, server, args, lcores='1', timeout=120, run_tag=''):
+    """Run wirekv-loadgen --json --linger, stop the server once the report
+    is out, then the generator. DPDK 22.11's memif PMD unmaps the peer's
+    rings when the peer disconnects, while a polling lcore may still be
+    inside rx_burst on them: the side that stays must not be polling. A
+    server whose lcores share cores with the generator (preempted in the
+    middle of a burst) hit that window. Returns (generator exit status,
+    parsed JSON or None, its stderr, server exit status, server log)."""
+    argv, prefix = loadgen_argv(loadgen_bin, server, lcores, run_tag,
+                                list(args) + ['--json', '--linger'])
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    doc, line, end = None, b'', time.time() + timeout
+    try:
+        while time.time() < end and not line.endswith(b'\n') and p.poll() is None:
+            ready, _, _ = select.select([p.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                line += chunk
+        if line.strip():
+            try:
+                doc = json.loads(line.decode(errors='replace').strip().splitlines()[-1])
+            except ValueError:
+                doc = None
+        server_rc, server_out = server.stop(check=False)
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            _, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        shutil.rmtree('/var/run/dpdk/' + prefix, ignore_errors=True)
+    return p.returncode, doc, err.decode(errors='replace'), server_rc, server_out

@@ -211,9 +211,23 @@ class Limits(unittest.TestCase):
 
     def test_maxclients(self):
         with wk.Server(directives={'maxclients': 3}) as s:
-            conns = [s.conn() for _ in range(3)]
-            for c in conns:
-                self.assertEqual(c.cmd('PING').raw, b'+PONG\r\n')
+            # the readiness probe's connection may not be reaped yet (its
+            # EOF can reach another worker after our connects): retry,
+            # bounded, until each of the three gets a slot
+            conns = []
+            for _ in range(3):
+                for _ in range(50):
+                    c = s.conn()
+                    try:
+                        if c.cmd('PING').raw == b'+PONG\r\n':
+                            conns.append(c)
+                            break
+                    except (wk.Closed, OSError):
+                        pass
+                    c.close()
+                    time.sleep(0.05)
+                else:
+                    self.fail('no client slot within maxclients 3')
             extra = s.conn()
             try:
                 r = extra.read()

@@ -2,6 +2,7 @@
  * wirekv-loadgen: options, EAL and the port (lib/net's, as the server sets
  * them up), a bounded wait for the link, the lcores, the report.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -126,6 +127,33 @@ out:
 	return rc;
 }
 
+static volatile sig_atomic_t stop_linger;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_linger = 1;
+}
+
+/* --linger: armed before the run (a harness may signal as soon as it has
+ * read the report); once the lcores are done, hold the link (and the
+ * peer's view of the shared rings) until told to go. Any thread may take
+ * the signal. */
+static void linger_arm(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+static void linger(void)
+{
+	while (!stop_linger)
+		usleep(10000);
+}
+
 int main(int argc, char **argv)
 {
 	struct lg_opts o;
@@ -155,8 +183,12 @@ int main(int argc, char **argv)
 			dpdk_port_describe(port, text, sizeof(text));
 			fprintf(stderr, "%s\n", text);
 		}
+		if (o.linger)
+			linger_arm();
 		if (wait_link(&o) == 0)
 			rc = run(&o, port);
+		if (o.linger)
+			linger();
 		dpdk_port_close(port);
 	}
 	dpdk_eal_cleanup();

@@ -36,6 +36,9 @@ static const char usage[] =
 "  --seed N             the values' seed: GETs are checked against it (1)\n"
 "  --connect-timeout S  for the link, ARP and handshakes (10)\n"
 "  --json               one JSON object on stdout instead of the text report\n"
+"  --linger             after the report, keep the link up until SIGTERM or SIGINT\n"
+"                       (a harness stops the server first: DPDK 22.11's memif\n"
+"                       unmaps a peer's rings while a poller may still read them)\n"
 "  --help\n"
 "\n"
 "Exit status: 0 run done without errors, 3 run done with errors (mismatches,\n"
@@ -45,7 +48,7 @@ enum {
 	OPT_DPDK_ARGS = 256, OPT_DPDK_PORT, OPT_IP, OPT_MTU, OPT_SERVER, OPT_CLIENTS,
 	OPT_PIPELINE, OPT_RATIO, OPT_KEY_PREFIX, OPT_KEY_DIGITS, OPT_KEY_MIN, OPT_KEY_MAX,
 	OPT_KEY_PATTERN, OPT_DATA_SIZE, OPT_REQUESTS, OPT_TEST_TIME, OPT_SEED, OPT_JSON,
-	OPT_CONNECT_TIMEOUT, OPT_POISON_KEY, OPT_HELP,
+	OPT_CONNECT_TIMEOUT, OPT_POISON_KEY, OPT_LINGER, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -67,6 +70,7 @@ static const struct option longopts[] = {
 	{ "test-time", required_argument, NULL, OPT_TEST_TIME },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "linger", no_argument, NULL, OPT_LINGER },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	/* testing only (tests/integration/test_loadgen.py): before the run,
 	 * SET this key to a value the generator would never set, so that the
@@ -257,6 +261,7 @@ int lg_opts_parse(struct lg_opts *o, int argc, char **argv)
 				return bad(name, a, "expected a number");
 			break;
 		case OPT_JSON: o->json = true; break;
+		case OPT_LINGER: o->linger = true; break;
 		case OPT_CONNECT_TIMEOUT: {
 			char *end;
 			o->connect_timeout = strtod(a, &end);

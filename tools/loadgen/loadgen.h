@@ -52,6 +52,7 @@ struct lg_opts {
 	double test_time;             /* seconds */
 	uint64_t seed;
 	bool json;
+	bool linger;                  /* keep the link up after the report until SIGTERM/SIGINT */
 	double connect_timeout;       /* seconds: link, ARP, handshakes */
 	int64_t poison_key;           /* testing: SET this key to a wrong value first; -1 = off */
 };
