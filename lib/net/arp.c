@@ -41,6 +41,10 @@ static void arp_send(struct net_stack *ns, uint16_t op, const struct rte_ether_a
 	if (!m)
 		return;
 	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, ARP_FRAME_MIN);
+	if (!eh) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	memset(eh, 0, ARP_FRAME_MIN);
 	a = (struct rte_arp_hdr *)(eh + 1);
 	eh->dst_addr = *eth_dst;

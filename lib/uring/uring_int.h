@@ -14,6 +14,7 @@
 #define URING_NBUFS 512                 /* provided receive buffers per worker (power of 2) */
 #define URING_BUFSZ (16 * 1024)         /* like Redis's PROTO_IOBUF_LEN */
 #define URING_BGID 0
+#define URING_MAX_FIXED 65536          /* registered file slots per worker, at most */
 
 /*
  * user_data of every SQE: a pointer to one of the objects below (all
@@ -43,6 +44,7 @@ struct ulistener {
 /* Lives in the engine conn's private area. */
 struct uconn {
 	int fd;
+	bool fixed;                   /* registered at index fd: recv/send skip fget */
 	int inflight;                 /* armed recv + send in flight */
 	bool recv_armed;
 	bool sending;
@@ -68,6 +70,7 @@ struct utp {
 	unsigned nconns;
 	struct uconn *reap;           /* I/O done: hand back to the engine */
 	bool ring_ok, br_ok;
+	unsigned nfixed;              /* registered file table size; fds below it use it */
 	struct coalesce coalesce;
 	unsigned sends_queued;        /* send SQEs not yet submitted */
 	unsigned send_cqes;           /* send completions reaped this turn */

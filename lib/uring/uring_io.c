@@ -39,7 +39,7 @@ static void arm_recv(struct utp *t, struct uconn *u)
 {
 	struct io_uring_sqe *sqe = uring_sqe(t);
 	io_uring_prep_recv_multishot(sqe, u->fd, NULL, 0, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->flags |= IOSQE_BUFFER_SELECT | (u->fixed ? IOSQE_FIXED_FILE : 0);
 	sqe->buf_group = URING_BGID;
 	io_uring_sqe_set_data64(sqe, ud_make(u, UD_RECV));
 	u->recv_armed = true;
@@ -80,6 +80,11 @@ void uring_reap(struct utp *t)
 			t->conns = u->next;
 		if (u->next)
 			u->next->prev = u->prev;
+		if (u->fixed) {
+			/* the slot holds its own reference to the socket */
+			int none = -1;
+			io_uring_register_files_update(&t->ring, (unsigned)u->fd, &none, 1);
+		}
 		close(u->fd);
 		u->fd = -1;
 		t->nconns--;
@@ -109,6 +114,8 @@ static void on_accept(struct utp *t, struct ulistener *l, struct io_uring_cqe *c
 				t->conns->prev = u;
 			t->conns = u;
 			t->nconns++;
+			u->fixed = (unsigned)fd < t->nfixed &&
+				   io_uring_register_files_update(&t->ring, (unsigned)fd, &fd, 1) == 1;
 			arm_recv(t, u);
 		}
 	} else if (cqe->res != -ECANCELED) {
@@ -192,6 +199,8 @@ void uring_flush(struct worker *w, struct conn *c)
 		return;
 	struct io_uring_sqe *sqe = uring_sqe(t);
 	io_uring_prep_send(sqe, u->fd, p, n, MSG_NOSIGNAL);
+	if (u->fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, ud_make(u, UD_SEND));
 	u->sending = true;
 	u->inflight++;

@@ -130,6 +130,98 @@ class ClientKillThreads4(ClientKill):
     threads = 4
 
 
+def tcp_states(port):
+    """TCP states (hex, as in /proc/net/tcp) of the sockets bound to port,
+    the listener excepted."""
+    states = []
+    with open('/proc/net/tcp') as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, state = fields[1], fields[3]
+            if int(local.split(':')[1], 16) == port and state != '0A':
+                states.append(state)
+    return states
+
+
+class SocketRelease(unittest.TestCase):
+    """Every way a connection ends gives its socket back to the kernel:
+    nothing stays in CLOSE_WAIT, no descriptor is left open, and
+    no io_uring registered-file slot outlives its connection."""
+
+    def open_fds(self, srv):
+        return len(os.listdir('/proc/%d/fd' % srv.proc.pid))
+
+    def registered_only(self, srv):
+        """Sockets that an io_uring registered-file table of the server
+        still holds but no fd of the server names: released connections
+        whose socket the kernel cannot free. fdinfo lists the table as
+        'UserFiles: N' followed by '  idx: socket:[inode]' lines."""
+        fd_dir = '/proc/%d/fd' % srv.proc.pid
+        open_links, held = set(), set()
+        for fd in os.listdir(fd_dir):
+            try:
+                open_links.add(os.readlink(os.path.join(fd_dir, fd)))
+                with open('/proc/%d/fdinfo/%s' % (srv.proc.pid, fd)) as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            in_table = False
+            for line in lines:
+                if line.startswith('UserFiles:'):
+                    in_table = True
+                elif in_table and ':' in line and line.startswith(' '):
+                    held.add(line.split(':', 1)[1].strip())
+                else:
+                    in_table = False
+        return sorted(held - open_links)
+
+    def state(self, srv):
+        held = sorted(st for st in tcp_states(srv.port) if st in ('01', '08'))
+        return held, self.open_fds(srv), self.registered_only(srv)
+
+    def wait_released(self, srv, fds_before):
+        """Waits up to 5 s until the server holds no socket on its port
+        ESTABLISHED (01) or in CLOSE_WAIT (08), its fd count is back to
+        fds_before (None: any) and no registered slot outlives its fd.
+        Returns the fd count."""
+        deadline = time.time() + 5
+        while True:
+            held, fds, orphans = self.state(srv)
+            if not held and not orphans and fds_before in (None, fds):
+                return fds
+            self.assertLess(time.time(), deadline,
+                            'server sockets in states %s, %d fds open (%s before), '
+                            'registered but closed: %s' % (held, fds, fds_before, orphans))
+            time.sleep(0.05)
+
+    def test_closed_connections_leave_no_socket(self):
+        with wk.Server(directives={'threads': 2}) as srv:
+            fds_before = self.wait_released(srv, None)
+            for rnd in range(3):
+                conns = [srv.conn() for _ in range(40)]
+                for i, c in enumerate(conns):
+                    key = 'k%d:%d' % (rnd, i)
+                    self.assertEqual(c.cmd('SET', key, key).raw, b'+OK\r\n')
+                    self.assertEqual(c.call('GET', key), key.encode())
+                with srv.conn() as killer:
+                    for i, c in enumerate(conns):
+                        if i % 3 == 0:
+                            c.close()                      # the client hangs up
+                        elif i % 3 == 1:
+                            self.assertEqual(c.cmd('QUIT').raw, b'+OK\r\n')
+                            self.assertTrue(c.read_closed())
+                            c.close()
+                        else:
+                            cid = c.call('CLIENT', 'ID')
+                            self.assertEqual(
+                                killer.cmd('CLIENT', 'KILL', 'ID', str(cid)).raw,
+                                b':1\r\n')
+                            self.assertTrue(c.read_closed())
+                            c.close()
+                self.wait_released(srv, fds_before)
+
+
 class IdleTimeout(unittest.TestCase):
     def test_client_that_does_not_read_times_out(self):
         # Redis's lastinteraction counts reads and writes only: a client
