@@ -9,6 +9,11 @@
 #define WIREKV_VERSION "0.1.0"
 #endif
 
+/* io-backend uring: raise the open-files limit to fit maxclients, or
+ * lower maxclients to fit the limit (logged, as redis-server does).
+ * -1 when not even the server's own descriptors fit (logged). */
+int app_adjust_fd_limit(struct wk_config *cfg, const struct wk_log *log);
+
 /* Wait for a signal on sfd (signalfd) or a stop request (SHUTDOWN) on
  * stop_fd. Returns the signal, or 0. */
 int app_wait_for_stop(int sfd, int stop_fd);

@@ -129,6 +129,14 @@ int main(int argc, char **argv)
 		return status;
 	}
 
+	if (app_adjust_fd_limit(&cfg, &log) < 0) {
+		config_free(&cfg);
+		close(sfd);
+		if (logf)
+			fclose(logf);
+		return 1;
+	}
+
 	char err[512] = "";
 	struct engine_params params = {
 		.cfg = &cfg, .ops = &uring_transport_ops, .log = &log,

@@ -66,6 +66,7 @@ void config_init(struct wk_config *c)
 	c->obuf_hard_limit = 0;
 	c->obuf_soft_limit = 0;
 	c->obuf_soft_seconds = 0;
+	c->io_coalesce_us = 200;
 	c->mtu = 1500;
 	c->dpdk_port = 0;
 	c->list_max_listpack_size = -2;

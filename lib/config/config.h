@@ -54,6 +54,7 @@ struct wk_config {
 	long long obuf_hard_limit;       /* client-output-buffer-limit normal: bytes, 0 = none */
 	long long obuf_soft_limit;
 	long long obuf_soft_seconds;
+	long long io_coalesce_us;        /* 200; io_uring completion coalescing budget, 0 = off */
 
 	/* io-backend dpdk: wirekv's own stack on a DPDK port (all immutable) */
 	uint32_t ip;                     /* our address, host order; 0 = not set */

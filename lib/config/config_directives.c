@@ -556,6 +556,7 @@ static const struct config_directive directives[] = {
 	  .get = get_fixed, .names = save_value },
 	{ .name = "appendonly", .flags = DIR_MUTABLE, .set = set_appendonly,
 	  .get = get_fixed, .names = appendonly_value },
+	INTEGER("io-coalesce-us", DIR_MUTABLE, io_coalesce_us, 0, 100000),
 	/* io-backend dpdk */
 	{ .name = "ip", .set = set_ip, .get = get_ip },
 	{ .name = "gateway", .set = set_gateway, .get = get_gateway },

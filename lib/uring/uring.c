@@ -177,6 +177,9 @@ static int wait_cqes(struct utp *t, unsigned nr, long long ns)
 static int uring_poll(struct worker *w, int timeout_ms)
 {
 	struct utp *t = worker_transport(w);
+	long long coalesce_us = worker_config(w)->io_coalesce_us;
+	if (coalesce_us == 0)
+		coalesce_off(&t->coalesce);
 	unsigned asked = t->coalesce.target;
 	int rc;
 	if (timeout_ms > 0) {
@@ -184,7 +187,7 @@ static int uring_poll(struct worker *w, int timeout_ms)
 		if (asked > 1) {
 			/* the queued sends complete inline in this enter: count
 			 * them on top, or they would satisfy the wait */
-			rc = wait_cqes(t, asked + t->sends_queued, COALESCE_US * 1000LL);
+			rc = wait_cqes(t, asked + t->sends_queued, coalesce_us * 1000LL);
 		}
 		/* nothing came in the coalescing window (rc may be the count
 		 * submitted rather than -ETIME): wait for one, as when idle */
@@ -215,10 +218,23 @@ static int uring_poll(struct worker *w, int timeout_ms)
 		if (n == 0)
 			break;
 	}
-	if (timeout_ms > 0)
+	if (timeout_ms > 0 && coalesce_us > 0)
 		coalesce_update(&t->coalesce, t->nconns, asked, got - t->send_cqes);
 	uring_reap(t);
 	return 0;
+}
+
+static size_t uring_info(struct worker *w, char *buf, size_t cap)
+{
+	struct utp *t = worker_transport(w);
+	int len = snprintf(buf, cap,
+		"uring%d:conns=%u,fixed_files=%u,coalesce_target=%u,coalesced_waits=%llu,"
+		"coalesce_timeouts=%llu\r\n",
+		worker_id(w), t->nconns, t->nfixed, t->coalesce.target, t->coalesce.waits,
+		t->coalesce.timeouts);
+	if (len < 0 || (size_t)len >= cap)
+		return 0;
+	return (size_t)len;
 }
 
 static void uring_wake(struct worker *dst)
@@ -238,6 +254,7 @@ const struct transport_ops uring_transport_ops = {
 	.poll = uring_poll,
 	.flush = uring_flush,
 	.set_reading = uring_set_reading,
+	.info = uring_info,
 	.close = uring_close,
 	.wake = uring_wake,
 	.stop_accepting = uring_stop_accepting,

@@ -172,6 +172,16 @@ class GoodConfig(unittest.TestCase):
 OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
 
 
+def no_sys_resource():
+    """A command prefix that drops CAP_SYS_RESOURCE (which may raise a
+    hard limit) when this process has it."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('CapEff:') and int(line.split()[1], 16) & (1 << 24):
+                return ['setpriv', '--bounding-set=-sys_resource', '--']
+    return []
+
+
 class Limits(unittest.TestCase):
     def test_requirepass(self):
         with wk.Server(directives={'requirepass': 's3cret'}) as s:
@@ -253,6 +263,59 @@ class Limits(unittest.TestCase):
             for c in conns:
                 c.close()
 
+    def open_files_limit(self, pid):
+        with open('/proc/%d/limits' % pid) as f:
+            for line in f:
+                if line.startswith('Max open files'):
+                    return int(line.split()[3])
+        self.fail('no open files limit in /proc/%d/limits' % pid)
+
+    def test_open_files_limit_raised_for_maxclients(self):
+        # like redis-server: a soft limit too small for maxclients is raised
+        prefix = ['prlimit', '--nofile=128:4096', '--']
+        with wk.Server(directives={'maxclients': 1000, 'threads': 2}, prefix=prefix) as s:
+            self.assertGreaterEqual(self.open_files_limit(s.proc.pid), 1000 + 32)
+            conns = [s.conn() for _ in range(300)]
+            for i, c in enumerate(conns):
+                self.assertEqual(c.cmd('SET', 'k%d' % i, 'v').raw, b'+OK\r\n')
+            with s.conn() as c:
+                self.assertEqual(c.call('CONFIG', 'GET', 'maxclients'),
+                                 [b'maxclients', b'1000'])
+                self.assertEqual(c.call('DBSIZE'), 300)
+            for c in conns:
+                c.close()
+
+    def test_maxclients_lowered_to_open_files_limit(self):
+        # a hard limit the server may not pass: maxclients shrinks to fit,
+        # with redis-server's warnings, and the clients it promises work
+        prefix = ['prlimit', '--nofile=128:128', '--'] + no_sys_resource()
+        with wk.Server(directives={'maxclients': 1000, 'threads': 1}, prefix=prefix) as s:
+            self.assertEqual(self.open_files_limit(s.proc.pid), 128)
+            reserved = 32 + 1 * (2 + 1)  # margin; an io_uring, an eventfd, a listener
+            want = 128 - reserved
+            self.assertIn('You requested maxclients of 1000 requiring at least %d max file '
+                          'descriptors.' % (1000 + reserved), s.stdout())
+            self.assertIn('maxclients has been reduced to %d' % want, s.stdout())
+            conns = [s.conn() for _ in range(want)]
+            with conns[0] as c:
+                self.assertEqual(c.call('CONFIG', 'GET', 'maxclients'),
+                                 [b'maxclients', str(want).encode()])
+            for c in conns[1:]:
+                self.assertEqual(c.cmd('PING').raw, b'+PONG\r\n')
+            for c in conns:
+                c.close()
+
+    def test_open_files_limit_too_small_to_start(self):
+        prefix = ['prlimit', '--nofile=24:24', '--'] + no_sys_resource()
+        s = wk.Server(directives={'threads': 1}, prefix=prefix, start=False)
+        s.start(wait=False)
+        try:
+            self.assertEqual(s.proc.wait(timeout=10), 1)
+            self.assertIn("Your current 'ulimit -n' of 24 is not enough for the server "
+                          "to start", s.stdout())
+        finally:
+            s.stop(check=False)
+
     def test_maxmemory_noeviction(self):
         with wk.Server() as s, s.conn() as c:
             c.call('SET', 'before', 'v')
@@ -295,6 +358,66 @@ class RuntimeConfig(unittest.TestCase):
             c.send(data)
         except OSError:
             pass  # the server may close before reading it all
+
+    def uring_info(self, c):
+        """INFO net's line for io_uring worker 0, as a dict."""
+        for line in c.call('INFO', 'net').decode().splitlines():
+            if line.startswith('uring0:'):
+                return dict(kv.split('=') for kv in line.split(':', 1)[1].split(','))
+        self.fail('INFO net has no uring0 line')
+
+    def closed_loop(self, conns, laps, last=None):
+        """Each client sends PING again as soon as it has its reply, laps
+        times; with last, the first client's final request is that command
+        instead, and its reply is returned."""
+        ping = wk.encode('PING')
+        for c in conns:
+            c.send(ping)
+        for lap in range(laps):
+            for i, c in enumerate(conns):
+                self.assertEqual(c.read().raw, b'+PONG\r\n')
+                c.send(wk.encode(*last) if last and i == 0 and lap == laps - 1 else ping)
+        replies = [c.read().raw for c in conns]
+        self.assertEqual(replies[1:], [b'+PONG\r\n'] * (len(conns) - 1))
+        return replies[0]
+
+    def test_io_coalesce_us(self):
+        """Completion coalescing batches a busy closed loop, but a budget of
+        100 ms never holds a lone client long: a wait that runs out its
+        time halves the batch. io-coalesce-us 0 turns it off at once, under
+        load too."""
+        with wk.Server(directives={'threads': 1, 'io-coalesce-us': 100000}) as s:
+            conns = [s.conn() for _ in range(24)]
+            self.assertEqual(self.closed_loop(conns, 300, ('CONFIG', 'SET', 'io-coalesce-us', '0')),
+                             b'+OK\r\n')
+            self.closed_loop(conns, 100)
+            off = self.uring_info(conns[0])
+            self.assertEqual(off['coalesce_target'], '1')
+            self.closed_loop(conns, 100)
+            self.assertEqual(self.uring_info(conns[0])['coalesced_waits'], off['coalesced_waits'])
+
+            self.assertEqual(conns[0].call('CONFIG', 'SET', 'io-coalesce-us', '100000'), b'OK')
+            self.assertEqual(conns[0].call('CONFIG', 'GET', 'io-coalesce-us'),
+                             [b'io-coalesce-us', b'100000'])
+            self.closed_loop(conns, 300)
+            busy = self.uring_info(conns[0])
+            self.assertGreater(int(busy['coalesced_waits']), int(off['coalesced_waits']))
+            # one client alone: at most a few waits run out their time
+            lat = []
+            for _ in range(30):
+                t = time.monotonic()
+                self.assertEqual(conns[0].call('PING'), b'PONG')
+                lat.append(time.monotonic() - t)
+            self.assertLess(sum(lat), 1.0, lat)
+            self.assertLess(max(lat[10:]), 0.05, lat)
+            self.assertEqual(self.uring_info(conns[0])['coalesce_target'], '1')
+
+            r = conns[0].cmd('CONFIG', 'SET', 'io-coalesce-us', '-5')
+            self.assertEqual(
+                r.raw, b"-ERR CONFIG SET failed (possibly related to argument"
+                b" 'io-coalesce-us') - argument must be between 0 and 100000 inclusive\r\n")
+            for c in conns:
+                c.close()
 
     def test_proto_max_bulk_len(self):
         big = wk.encode('SET', 'big', 'x' * (2 << 20))

@@ -258,10 +258,11 @@ class Server:
     kind: 'wirekv' or 'redis' (default: WIREKV_TARGET).
     directives: dict or list of (name, value) pairs given as --name value.
     config: text of a config file to write and pass first (optional).
+    prefix: a command that execs the server (prlimit, setpriv), optional.
     """
 
     def __init__(self, kind=None, directives=None, config=None, port=None,
-                 start=True, extra_args=None):
+                 start=True, extra_args=None, prefix=None):
         self.kind = kind or target()
         self.port = port or free_port()
         self.directives = list((directives or {}).items()
@@ -269,6 +270,7 @@ class Server:
                                else (directives or []))
         self.config = config
         self.extra_args = extra_args or []
+        self.prefix = prefix or []  # e.g. ['prlimit', '--nofile=64', '--']
         self.proc = None
         self.tmpdir = tempfile.mkdtemp(prefix='wk-it-')
         self.stderr_path = os.path.join(self.tmpdir, 'stderr')
@@ -278,9 +280,9 @@ class Server:
 
     def argv(self):
         if self.kind == 'wirekv':
-            argv = [wirekv_path()]
+            argv = self.prefix + [wirekv_path()]
         else:
-            argv = [REDIS_SERVER]
+            argv = self.prefix + [REDIS_SERVER]
         if self.config is not None:
             path = os.path.join(self.tmpdir, 'server.conf')
             with open(path, 'w') as f:

@@ -149,6 +149,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.obuf_hard_limit, 0);
 	CU_ASSERT_EQUAL(c.obuf_soft_limit, 0);
 	CU_ASSERT_EQUAL(c.obuf_soft_seconds, 0);
+	CU_ASSERT_EQUAL(c.io_coalesce_us, 200);
 	/* As redis-server 7.0.15 prints its defaults. */
 	expect_get(&c, "port", "6379");
 	expect_get(&c, "bind", "127.0.0.1");
@@ -373,7 +374,8 @@ static void test_good_values(void)
 		"client-output-buffer-limit normal 1mb 2k 3 replica 1 2 3 pubsub 4 5 6\n"
 		"save \"\"\n"
 		"save\n"
-		"appendonly no\n", &err), 0);
+		"appendonly no\n"
+		"io-coalesce-us 0\n", &err), 0);
 	CU_ASSERT_EQUAL(c.port, 0);
 	CU_ASSERT_EQUAL_FATAL(c.nbind, 6);
 	CU_ASSERT_STRING_EQUAL(c.bind[0], "127.0.0.1");
@@ -398,6 +400,8 @@ static void test_good_values(void)
 	CU_ASSERT_EQUAL(c.obuf_hard_limit, 1048576);
 	CU_ASSERT_EQUAL(c.obuf_soft_limit, 2000);
 	CU_ASSERT_EQUAL(c.obuf_soft_seconds, 3);
+	CU_ASSERT_EQUAL(c.io_coalesce_us, 0);
+	expect_get(&c, "io-coalesce-us", "0");
 	expect_get(&c, "bind", "127.0.0.1 ::1 -10.0.0.1 -::1 * ::*");
 	/* Only the normal class is kept. */
 	expect_get(&c, "client-output-buffer-limit",
@@ -463,6 +467,8 @@ static void test_bad_values(void)
 		{ "databases 0", "argument must be between 1 and 2147483647 inclusive" },
 		{ "hz -1", "argument must be between 0 and 2147483647 inclusive" },
 		{ "hz abc", "argument couldn't be parsed into an integer" },
+		{ "io-coalesce-us 100001", "argument must be between 0 and 100000 inclusive" },
+		{ "io-coalesce-us -1", "argument must be between 0 and 100000 inclusive" },
 		{ "loglevel xx",
 		  "argument(s) must be one of the following: debug, verbose, notice, warning, nothing" },
 		{ "maxmemory 10q", "argument must be a memory value" },
@@ -734,7 +740,7 @@ static void test_foreach_order(void)
 	config_init(&c);
 	config_foreach(&c, collect_cb, &a);
 	config_foreach(&c, collect_cb, &b);
-	CU_ASSERT_EQUAL(a.n, 37);
+	CU_ASSERT_EQUAL(a.n, 38);
 	CU_ASSERT_EQUAL(a.n, b.n);
 	for (int i = 0; i < a.n; i++)
 		CU_ASSERT_STRING_EQUAL(a.names[i], b.names[i]);

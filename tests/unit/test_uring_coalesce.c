@@ -40,8 +40,8 @@ static void test_grows_under_load_from_min_to_cap(void)
 	/* each further step needs COALESCE_GROW waits that got their count */
 	busy_turns(&c, 50, COALESCE_GROW, COALESCE_MIN);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MIN + 1);
-	busy_turns(&c, 50, 100 * COALESCE_GROW, 16);
-	CU_ASSERT_EQUAL(c.target, 50 / 4);
+	busy_turns(&c, 50, 100 * COALESCE_GROW, 64);
+	CU_ASSERT_EQUAL(c.target, 50 / 2);
 }
 
 static void test_capped_by_max(void)
@@ -60,10 +60,11 @@ static void test_few_clients_never_coalesce(void)
 	 * target of 8 would never time out and would halve throughput */
 	busy_turns(&c, 8, 1000, 8);
 	CU_ASSERT_EQUAL(c.target, 1);
-	busy_turns(&c, 15, 1000, 8);
+	busy_turns(&c, COALESCE_MIN_CONNS - 1, 1000, 16);
 	CU_ASSERT_EQUAL(c.target, 1);
-	busy_turns(&c, 16, 1000, 8);
-	CU_ASSERT_EQUAL(c.target, 4);
+	/* from COALESCE_MIN_CONNS on: up to half of them */
+	busy_turns(&c, COALESCE_MIN_CONNS, 1000, 16);
+	CU_ASSERT_EQUAL(c.target, COALESCE_MIN_CONNS / 2);
 }
 
 static void test_timeout_halves(void)
@@ -76,6 +77,8 @@ static void test_timeout_halves(void)
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX / 2);
 	coalesce_update(&c, 64, c.target, 1);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX / 4);
+	coalesce_update(&c, 64, c.target, 0);
+	CU_ASSERT_EQUAL(c.target, COALESCE_MAX / 8);
 	/* under the minimum: straight back to no coalescing */
 	coalesce_update(&c, 64, c.target, 0);
 	CU_ASSERT_EQUAL(c.target, 1);
@@ -121,22 +124,44 @@ static void test_connections_closing_lower_the_target(void)
 	coalesce_init(&c);
 	busy_turns(&c, 64, 1000 * COALESCE_GROW, 32);
 	CU_ASSERT_EQUAL(c.target, COALESCE_MAX);
-	coalesce_update(&c, 24, c.target, 16);
-	CU_ASSERT_EQUAL(c.target, 6);
-	coalesce_update(&c, 4, c.target, 6);
+	coalesce_update(&c, 24, c.target, 32);
+	CU_ASSERT_EQUAL(c.target, 12);
+	coalesce_update(&c, 4, c.target, 12);
 	CU_ASSERT_EQUAL(c.target, 1);
+}
+
+static void test_counts_waits_and_timeouts(void)
+{
+	struct coalesce c;
+	coalesce_init(&c);
+	busy_turns(&c, 64, COALESCE_GROW, 5); /* waits for one: not counted */
+	CU_ASSERT_EQUAL(c.target, COALESCE_MIN);
+	CU_ASSERT_EQUAL(c.waits, 0);
+	busy_turns(&c, 64, 3, COALESCE_MIN);
+	coalesce_update(&c, 64, c.target, 1);
+	CU_ASSERT_EQUAL(c.waits, 4);
+	CU_ASSERT_EQUAL(c.timeouts, 1);
+	CU_ASSERT_EQUAL(c.target, 1);
+	/* turned off: no coalescing, the counts stay */
+	busy_turns(&c, 64, 2 * COALESCE_GROW, 8);
+	CU_ASSERT(c.target > 1);
+	coalesce_off(&c);
+	CU_ASSERT_EQUAL(c.target, 1);
+	CU_ASSERT_EQUAL(c.timeouts, 1);
+	CU_ASSERT(c.waits > 4);
 }
 
 static const struct cunit_test coalesce_tests[] = {
 	{ "starts without coalescing", test_starts_without_coalescing },
 	{ "light load never coalesces", test_light_load_never_coalesces },
-	{ "grows under load from min to a quarter of the conns", test_grows_under_load_from_min_to_cap },
+	{ "grows under load from min to half the conns", test_grows_under_load_from_min_to_cap },
 	{ "capped by COALESCE_MAX", test_capped_by_max },
 	{ "few clients never coalesce", test_few_clients_never_coalesce },
 	{ "a timed-out wait halves the target", test_timeout_halves },
 	{ "a timed-out wait restarts the growth count", test_timeout_resets_growth_count },
 	{ "a wait that got part of its count is a timeout", test_partial_wait_counts_as_timeout },
 	{ "closing connections lower the target", test_connections_closing_lower_the_target },
+	{ "counts coalesced waits and timeouts", test_counts_waits_and_timeouts },
 };
 
 static const struct cunit_suite suites[] = {
