@@ -185,6 +185,23 @@ static int check_names(struct coord_ctx *cc)
 	return 0;
 }
 
+/* Redis's updateMaxclients: more clients on io_uring need more open
+ * files; the limit is raised (for the whole process) or the change is
+ * refused with the number that fits. 0, or -1 with the error in err. */
+static int fit_maxclients(const struct cmd_env *env, const struct wk_config *next,
+			  char *err, size_t errlen)
+{
+	struct fd_limit fl;
+	if (next->maxclients <= env->cfg->maxclients || next->io_backend != IO_BACKEND_URING)
+		return 0;
+	if (config_fit_fd_limit(next->maxclients, env->nworkers, next->nbind, &fl) == 0)
+		return 0;
+	snprintf(err, errlen, "CONFIG SET failed (possibly related to argument 'maxclients') - "
+		 "The operating system is not able to handle the specified number of clients, "
+		 "try with %lld", fl.maxclients);
+	return -1;
+}
+
 /*
  * CONFIG SET name value [name value ...]: checked and applied on a scratch
  * copy of this worker's config first, so a bad pair changes nothing
@@ -207,6 +224,8 @@ enum coord_result coord_config_set(struct coord_ctx *cc)
 			return COORD_DONE;
 		}
 		int rc = apply_pairs(&scratch, cc->argc, cc->argv, 2, err, sizeof(err));
+		if (rc == 0)
+			rc = fit_maxclients(cc->env, &scratch, err, sizeof(err));
 		config_free(&scratch);
 		if (rc != 0) {
 			reply_errorf(cc->r, "ERR %s", err);

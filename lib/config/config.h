@@ -102,6 +102,23 @@ int config_load_args(struct wk_config *c, int argc, char **argv, struct config_e
  * filled (file = where the config came from, no directive). */
 int config_check(const struct wk_config *c, const char *file, struct config_error *err);
 
+/* config_fit_fd_limit's findings. */
+struct fd_limit {
+	unsigned long long reserved;   /* the server's own descriptors */
+	unsigned long long needed;     /* maxclients + reserved */
+	unsigned long long old_limit;  /* RLIMIT_NOFILE's soft limit before */
+	unsigned long long new_limit;  /* and after */
+	long long maxclients;          /* the clients that fit */
+	int err;                       /* errno of the last refused setrlimit */
+};
+
+/* Raise RLIMIT_NOFILE (io-backend uring) so that maxclients clients fit
+ * next to the descriptors of `workers` workers listening on nbind
+ * addresses. 0: they fit (the limit may have been raised); 1: only
+ * r->maxclients fit; -1: not even the server's own descriptors fit, or
+ * getrlimit failed (r->err). */
+int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_limit *r);
+
 /* True when net-impair injects anything. */
 bool config_impair_on(const struct wk_net_impair *imp);
 

@@ -282,6 +282,21 @@ class Limits(unittest.TestCase):
                 self.assertEqual(c.call('CONFIG', 'GET', 'maxclients'),
                                  [b'maxclients', b'1000'])
                 self.assertEqual(c.call('DBSIZE'), 300)
+                # CONFIG SET raises it further, up to the hard limit
+                self.assertEqual(c.call('CONFIG', 'SET', 'maxclients', '3000'), b'OK')
+                self.assertGreaterEqual(self.open_files_limit(s.proc.pid), 3000 + 32)
+                reserved = 32 + 2 * (2 + 1)
+                r = c.cmd('CONFIG', 'SET', 'maxclients', '5000')
+                prefix = (b"-ERR CONFIG SET failed (possibly related to argument "
+                          b"'maxclients') - The operating system is not able to handle the "
+                          b"specified number of clients, try with ")
+                self.assertTrue(r.raw.startswith(prefix), r.raw)
+                self.assertEqual(c.call('CONFIG', 'GET', 'maxclients'),
+                                 [b'maxclients', b'3000'])
+                # Redis's search backs off 16 at a time from what was asked
+                fits = int(r.raw[len(prefix):-2])
+                self.assertTrue(4096 - reserved - 16 < fits <= 4096 - reserved, fits)
+                self.assertEqual(c.call('CONFIG', 'SET', 'maxclients', str(fits)), b'OK')
             for c in conns:
                 c.close()
 
@@ -300,6 +315,16 @@ class Limits(unittest.TestCase):
             with conns[0] as c:
                 self.assertEqual(c.call('CONFIG', 'GET', 'maxclients'),
                                  [b'maxclients', str(want).encode()])
+                # as redis-server: more than fits is refused, with the number that does
+                r = c.cmd('CONFIG', 'SET', 'maxclients', '1000')
+                self.assertEqual(
+                    r.raw, b"-ERR CONFIG SET failed (possibly related to argument "
+                    b"'maxclients') - The operating system is not able to handle the "
+                    b"specified number of clients, try with %d\r\n" % want)
+                self.assertEqual(c.call('CONFIG', 'GET', 'maxclients'),
+                                 [b'maxclients', str(want).encode()])
+                self.assertEqual(c.call('CONFIG', 'SET', 'maxclients', '50'), b'OK')
+                self.assertEqual(c.call('CONFIG', 'SET', 'maxclients', str(want)), b'OK')
             for c in conns[1:]:
                 self.assertEqual(c.cmd('PING').raw, b'+PONG\r\n')
             for c in conns:

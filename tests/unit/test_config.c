@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -888,6 +889,35 @@ static void test_dpdk_directives(void)
 	config_free(&c);
 }
 
+/* config_fit_fd_limit raises a soft open-files limit that is too small for
+ * maxclients and the server's own descriptors, and leaves one that is not. */
+static void test_fd_limit(void)
+{
+	struct rlimit saved, rl;
+	struct fd_limit r;
+
+	CU_ASSERT_FATAL(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+	CU_ASSERT_FATAL(saved.rlim_max >= 256);
+	rl = (struct rlimit){ .rlim_cur = 64, .rlim_max = saved.rlim_max };
+	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+
+	/* 2 workers on 1 address: 32 + 2 * (ring + eventfd + listener) */
+	CU_ASSERT_EQUAL(config_fit_fd_limit(100, 2, 1, &r), 0);
+	CU_ASSERT_EQUAL(r.reserved, 38);
+	CU_ASSERT_EQUAL(r.needed, 138);
+	CU_ASSERT_EQUAL(r.old_limit, 64);
+	CU_ASSERT_EQUAL(r.new_limit, 138);
+	CU_ASSERT_EQUAL(r.maxclients, 100);
+	CU_ASSERT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 138);
+
+	CU_ASSERT_EQUAL(config_fit_fd_limit(10, 2, 1, &r), 0);
+	CU_ASSERT_EQUAL(r.old_limit, 138);
+	CU_ASSERT_EQUAL(r.new_limit, 138);
+	CU_ASSERT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 138);
+
+	CU_ASSERT(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+}
+
 /* config/wirekv.conf: the shipped file loads and holds the defaults. */
 static void test_shipped_config(void)
 {
@@ -966,6 +996,7 @@ int main(void)
 		{ "CONFIG GET order", test_foreach_order },
 		{ "io-backend dpdk directives", test_dpdk_directives },
 		{ "clone independence", test_clone },
+		{ "open-files limit for maxclients", test_fd_limit },
 		{ "config/wirekv.conf", test_shipped_config },
 	};
 	static const struct cunit_suite suites[] = {

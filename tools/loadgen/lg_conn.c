@@ -59,7 +59,7 @@ static void push_request(struct lg_conn *c, enum lg_op op, uint64_t key)
 	f->key = key;
 	f->op = (uint8_t)op;
 	c->count++;
-	c->olen += lg_encode(&lc->wl, op, key, c->obuf + c->olen);
+	c->olen += lg_encode(op == LG_FILL ? &lc->wl_fill : &lc->wl, op, key, c->obuf + c->olen);
 }
 
 static void flush_output(struct lg_conn *c)
@@ -101,6 +101,16 @@ void lg_conn_pump(struct lg_conn *c)
 void lg_conn_poison(struct lg_conn *c)
 {
 	push_request(c, LG_POISON, (uint64_t)c->lc->sh->o->poison_key);
+	flush_output(c);
+}
+
+void lg_conn_fill(struct lg_conn *c, uint64_t *next, uint64_t last)
+{
+	const struct lg_opts *o = c->lc->sh->o;
+	if (c->state != LG_OPEN || c->ooff != 0)
+		return;               /* as lg_conn_pump: only into an empty buffer */
+	while (c->count < o->pipeline && *next <= last)
+		push_request(c, LG_FILL, (*next)++);
 	flush_output(c);
 }
 
@@ -162,6 +172,7 @@ static void on_reply(struct lg_conn *c, const struct resp_item *it)
 	}
 	switch (f->op) {
 	case LG_POISON:
+	case LG_FILL:
 		if (it->type != '+')
 			n->err_protocol++;
 		return;                     /* not part of the measurement */

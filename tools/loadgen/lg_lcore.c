@@ -3,7 +3,7 @@
  *   ARP (lcore 0 asks, the others are seeded with its answer),
  *   connect its share of the connections (bounded by --connect-timeout),
  *   wait until every lcore is connected (so the window measures load, not
- *   handshakes), the poison SET if asked, then the measured run until
+ *   handshakes), the prefill and the poison SET if asked, then the measured run until
  *   --test-time or --requests, a bounded drain of the replies still in
  *   flight, and a graceful close.
  * The poll loop is transport_dpdk.c's: clock, RX burst, stack input (the
@@ -144,6 +144,32 @@ static int wait_all_ready(struct lg_lcore *lc)
 	return 0;
 }
 
+/* --prefill, on lcore 0's first connection: every key of the range once,
+ * pipelined; fails if the replies stop for --connect-timeout. */
+static int prefill(struct lg_lcore *lc)
+{
+	struct lg_shared *sh = lc->sh;
+	const struct lg_opts *o = sh->o;
+	struct lg_conn *c = &lc->conns[0];
+	uint64_t next = o->key_min, left = c->count;
+	uint64_t stall = secs(sh, o->connect_timeout), end = rte_rdtsc() + stall;
+
+	while ((next <= o->key_max || c->count) && !c->failed) {
+		lc->now_tsc = rte_rdtsc();
+		lg_conn_fill(c, &next, o->key_max);
+		turn(lc);
+		if (c->count != left) {
+			left = c->count;
+			end = rte_rdtsc() + stall;
+		} else if (rte_rdtsc() > end) {
+			return fail(lc, "no reply to the --prefill SETs");
+		}
+		if (aborted(lc))
+			return -1;
+	}
+	return c->failed ? fail(lc, "the connection failed during --prefill") : 0;
+}
+
 static int poison(struct lg_lcore *lc)
 {
 	struct lg_shared *sh = lc->sh;
@@ -251,7 +277,9 @@ static int setup(struct lg_lcore *lc)
 	lc->ns = net_stack_new(&sc, &lc->pl->io, &lg_app_ops, lc);
 	if (!lc->ns)
 		return fail(lc, "cannot create its network stack");
-	if (lg_workload_init(&lc->wl, sh->o) < 0)
+	lc->fill_opts = *sh->o;
+	lc->fill_opts.seed = sh->o->prefill_seed;
+	if (lg_workload_init(&lc->wl, sh->o) < 0 || lg_workload_init(&lc->wl_fill, &lc->fill_opts) < 0)
 		return fail(lc, "out of memory");
 	/* connection i belongs to lcore i % nlcores */
 	lc->nconns = sh->o->clients / sh->nlcores + (lc->idx < sh->o->clients % sh->nlcores);
@@ -270,6 +298,10 @@ void *lg_lcore_main(void *arg)
 	struct lg_lcore *lc = arg;
 
 	if (setup(lc) < 0 || resolve_server(lc) < 0 || connect_all(lc) < 0) {
+		atomic_fetch_add(&lc->sh->ready, 1);
+		return NULL;
+	}
+	if (lc->idx == 0 && lc->sh->o->prefill && lc->nconns && prefill(lc) < 0) {
 		atomic_fetch_add(&lc->sh->ready, 1);
 		return NULL;
 	}

@@ -119,6 +119,7 @@ out:
 			lg_conn_fini(&lc->conns[j]);
 		free(lc->conns);
 		lg_workload_fini(&lc->wl);
+		lg_workload_fini(&lc->wl_fill);
 		net_stack_free(lc->ns);
 		rte_free(lc);
 	}

@@ -34,6 +34,9 @@ static const char usage[] =
 "  --requests N         requests per connection, then stop\n"
 "  --test-time S        seconds to run (10, when --requests is not given)\n"
 "  --seed N             the values' seed: GETs are checked against it (1)\n"
+"  --prefill            before the run, SET every key of the range once (not\n"
+"                       measured), so that GETs hit\n"
+"  --prefill-seed N     the seed of the prefill's values (--seed)\n"
 "  --connect-timeout S  for the link, ARP and handshakes (10)\n"
 "  --json               one JSON object on stdout instead of the text report\n"
 "  --linger             after the report, keep the link up until SIGTERM or SIGINT\n"
@@ -48,7 +51,7 @@ enum {
 	OPT_DPDK_ARGS = 256, OPT_DPDK_PORT, OPT_IP, OPT_MTU, OPT_SERVER, OPT_CLIENTS,
 	OPT_PIPELINE, OPT_RATIO, OPT_KEY_PREFIX, OPT_KEY_DIGITS, OPT_KEY_MIN, OPT_KEY_MAX,
 	OPT_KEY_PATTERN, OPT_DATA_SIZE, OPT_REQUESTS, OPT_TEST_TIME, OPT_SEED, OPT_JSON,
-	OPT_CONNECT_TIMEOUT, OPT_POISON_KEY, OPT_LINGER, OPT_HELP,
+	OPT_CONNECT_TIMEOUT, OPT_POISON_KEY, OPT_LINGER, OPT_PREFILL, OPT_PREFILL_SEED, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -76,6 +79,8 @@ static const struct option longopts[] = {
 	 * SET this key to a value the generator would never set, so that the
 	 * run's GETs of it must be reported as mismatches */
 	{ "poison-key", required_argument, NULL, OPT_POISON_KEY },
+	{ "prefill", no_argument, NULL, OPT_PREFILL },
+	{ "prefill-seed", required_argument, NULL, OPT_PREFILL_SEED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -183,7 +188,7 @@ int lg_opts_parse(struct lg_opts *o, int argc, char **argv)
 {
 	int c;
 	uint64_t v;
-	bool have_time = false;
+	bool have_time = false, have_prefill_seed = false;
 
 	defaults(o);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -269,6 +274,12 @@ int lg_opts_parse(struct lg_opts *o, int argc, char **argv)
 				return bad(name, a, "expected seconds (0..600]");
 			break;
 		}
+		case OPT_PREFILL: o->prefill = true; break;
+		case OPT_PREFILL_SEED:
+			if (parse_u64(a, 0, UINT64_MAX, &o->prefill_seed) < 0)
+				return bad(name, a, "expected a number");
+			have_prefill_seed = true;
+			break;
 		case OPT_POISON_KEY:
 			if (parse_u64(a, 0, UINT64_MAX / 2, &v) < 0)
 				return bad(name, a, "expected a key index");
@@ -294,6 +305,8 @@ int lg_opts_parse(struct lg_opts *o, int argc, char **argv)
 		fprintf(stderr, "wirekv-loadgen: --key-maximum is below --key-minimum\n");
 		return -1;
 	}
+	if (!have_prefill_seed)
+		o->prefill_seed = o->seed;
 	if (o->requests && have_time) {
 		fprintf(stderr, "wirekv-loadgen: give --requests or --test-time, not both\n");
 		return -1;

@@ -55,6 +55,8 @@ struct lg_opts {
 	bool linger;                  /* keep the link up after the report until SIGTERM/SIGINT */
 	double connect_timeout;       /* seconds: link, ARP, handshakes */
 	int64_t poison_key;           /* testing: SET this key to a wrong value first; -1 = off */
+	bool prefill;                 /* SET every key of the range once before the run */
+	uint64_t prefill_seed;        /* the values' seed for that (default: seed) */
 };
 
 /* Parse argv into o (defaults first). 0; 1 after --help; -1 with a message
@@ -100,7 +102,7 @@ uint64_t lg_hist_bucket_top(unsigned i);
 
 /* ------------------------------------------------------------ workload */
 
-enum lg_op { LG_SET, LG_GET, LG_POISON };
+enum lg_op { LG_SET, LG_GET, LG_POISON, LG_FILL };
 
 struct lg_rng {
 	uint64_t s;
@@ -190,6 +192,8 @@ struct lg_lcore {
 	struct port_lcore *pl;
 	struct net_stack *ns;
 	struct lg_workload wl;
+	struct lg_opts fill_opts;     /* --prefill: the options with --prefill-seed */
+	struct lg_workload wl_fill;   /* and the values of that seed */
 	struct lg_conn *conns;
 	unsigned nconns, nopen, nclosed;
 	bool issuing;                 /* measuring: new requests are encoded */
@@ -227,6 +231,9 @@ void lg_conn_fini(struct lg_conn *c);
 void lg_conn_pump(struct lg_conn *c);
 /* Queue the testing SET of --poison-key. */
 void lg_conn_poison(struct lg_conn *c);
+/* --prefill: queue SETs of keys *next.. last (with --prefill-seed's values)
+ * while the pipeline has room, and send them. */
+void lg_conn_fill(struct lg_conn *c, uint64_t *next, uint64_t last);
 extern const struct net_app_ops lg_app_ops;
 
 /* ------------------------------------------------------------ report */

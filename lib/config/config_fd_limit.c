@@ -1,0 +1,54 @@
+/*
+ * The open-files limit that maxclients needs, the way redis-server sets it
+ * (adjustOpenFilesLimit): every io_uring client is a socket, so the process
+ * needs maxclients descriptors plus its own (per worker an io_uring, an
+ * eventfd and a listener per bind address; and Redis's margin for logs and
+ * the like). A soft limit below that is raised, up to the hard limit or,
+ * with CAP_SYS_RESOURCE, beyond it.
+ */
+#include <errno.h>
+#include <sys/resource.h>
+
+#include "config/config.h"
+
+#define FD_LIMIT_MARGIN 32 /* Redis's CONFIG_MIN_RESERVED_FDS */
+#define FD_LIMIT_STEP 16   /* how far each refused setrlimit backs off */
+
+int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_limit *r)
+{
+	struct rlimit rl;
+
+	r->reserved = FD_LIMIT_MARGIN + (unsigned long long)(workers > 0 ? workers : 1) *
+		      (2 + (unsigned long long)nbind);
+	r->needed = (unsigned long long)maxclients + r->reserved;
+	r->maxclients = maxclients;
+	r->err = 0;
+	r->old_limit = r->new_limit = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		r->err = errno;
+		return -1;
+	}
+	r->old_limit = r->new_limit = rl.rlim_cur;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= r->needed)
+		return 0;
+
+	/* the largest limit the kernel grants, from needed down to the old one */
+	rlim_t best = r->needed;
+	while (best > rl.rlim_cur) {
+		struct rlimit nl = { .rlim_cur = best,
+				     .rlim_max = best > rl.rlim_max ? best : rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+			break;
+		r->err = errno;
+		best = best - rl.rlim_cur > FD_LIMIT_STEP ? best - FD_LIMIT_STEP : rl.rlim_cur;
+	}
+	r->new_limit = best;
+	if (best >= r->needed)
+		return 0;
+	if (best <= r->reserved) {
+		r->maxclients = 0;
+		return -1;
+	}
+	r->maxclients = (long long)(best - r->reserved);
+	return 1;
+}
