@@ -20,9 +20,11 @@ int app_adjust_fd_limit(struct wk_config *cfg, const struct wk_log *log)
 		return 0;
 	}
 	if (rc < 0 && r.new_limit == 0) {
-		wk_log(log, LL_WARNING, "Unable to obtain the current NOFILE limit (%s)",
-		       strerror(r.err));
-		return -1;
+		/* as redis-server: assume 1024 */
+		cfg->maxclients = r.maxclients;
+		wk_log(log, LL_WARNING, "Unable to obtain the current NOFILE limit (%s), assuming "
+		       "1024 and setting the max clients configuration accordingly.", strerror(r.err));
+		return 0;
 	}
 	if (rc < 0) {
 		wk_log(log, LL_WARNING, "Your current 'ulimit -n' of %llu is not enough for the "

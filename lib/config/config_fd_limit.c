@@ -7,6 +7,7 @@
  * with CAP_SYS_RESOURCE, beyond it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/resource.h>
 
 #include "config/config.h"
@@ -26,20 +27,30 @@ int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_
 	r->old_limit = r->new_limit = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		r->err = errno;
+		r->maxclients = 1024 - FD_LIMIT_MARGIN; /* Redis assumes 1024 */
 		return -1;
 	}
 	r->old_limit = r->new_limit = rl.rlim_cur;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= r->needed)
 		return 0;
 
-	/* the largest limit the kernel grants, from needed down to the old one */
+	/* the largest limit the kernel grants, from needed down to the old one;
+	 * past the hard limit only CAP_SYS_RESOURCE may go, so a refused
+	 * request tries the hard limit next rather than step down from a
+	 * huge maxclients 16 at a time */
 	rlim_t best = r->needed;
+	bool tried_hard = false;
 	while (best > rl.rlim_cur) {
 		struct rlimit nl = { .rlim_cur = best,
 				     .rlim_max = best > rl.rlim_max ? best : rl.rlim_max };
 		if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
 			break;
 		r->err = errno;
+		if (!tried_hard && best > rl.rlim_max) {
+			tried_hard = true;
+			best = rl.rlim_max;
+			continue;
+		}
 		best = best - rl.rlim_cur > FD_LIMIT_STEP ? best - FD_LIMIT_STEP : rl.rlim_cur;
 	}
 	r->new_limit = best;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "uring/uring.h"
@@ -60,6 +61,22 @@ static int bufring_setup(struct utp *t)
 }
 
 /*
+ * Before 6.13 a request on a registered file pins the table as it was when
+ * the request started, and files removed later are released only once
+ * every older request has ended: a connection's multishot recv lives as
+ * long as the connection, so one long-lived client would keep every later
+ * closed socket allocated. From 6.13 each slot holds its own reference.
+ */
+static bool kernel_frees_removed_files_at_once(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 13);
+}
+
+/*
  * A sparse registered file table, one slot per possible fd number: a
  * connection's socket sits at the index of its own fd, so recv and send
  * name it with IOSQE_FIXED_FILE and skip fget/fput per operation (atomic in
@@ -69,6 +86,11 @@ static void fixed_files_setup(struct utp *t)
 {
 	struct rlimit rl;
 	unsigned n = URING_MAX_FIXED;
+	if (!kernel_frees_removed_files_at_once()) {
+		wk_log(worker_log(t->w), LL_VERBOSE, "registered files off: this kernel (< 6.13) "
+		       "keeps a removed file until every older request ends");
+		return;
+	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n)
 		n = (unsigned)rl.rlim_cur;
 	int rc = io_uring_register_files_sparse(&t->ring, n);

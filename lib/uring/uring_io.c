@@ -83,7 +83,10 @@ void uring_reap(struct utp *t)
 		if (u->fixed) {
 			/* the slot holds its own reference to the socket */
 			int none = -1;
-			io_uring_register_files_update(&t->ring, (unsigned)u->fd, &none, 1);
+			int rc = io_uring_register_files_update(&t->ring, (unsigned)u->fd, &none, 1);
+			if (rc != 1)
+				wk_log(worker_log(t->w), LL_WARNING, "releasing registered file %d: %s",
+				       u->fd, rc < 0 ? strerror(-rc) : "not updated");
 		}
 		close(u->fd);
 		u->fd = -1;

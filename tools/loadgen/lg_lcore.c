@@ -167,6 +167,8 @@ static int prefill(struct lg_lcore *lc)
 		if (aborted(lc))
 			return -1;
 	}
+	/* the report's bytes are the measured run's */
+	lc->cnt.bytes_in = lc->cnt.bytes_out = 0;
 	return c->failed ? fail(lc, "the connection failed during --prefill") : 0;
 }
 
