@@ -119,14 +119,17 @@ def run_loadgen(loadgen_bin, server, args, lcores='1', timeout=120, run_tag='', 
     return p.returncode, doc, p.stderr.decode(errors='replace')
 
 
-def run_loadgen_then_stop(loadgen_bin, server, args, lcores='1', timeout=120, run_tag=''):
+def run_loadgen_then_stop(loadgen_bin, server, args, lcores='1', timeout=120, run_tag='',
+                          on_report=None):
     """Run wirekv-loadgen --json --linger, stop the server once the report
     is out, then the generator. DPDK 22.11's memif PMD unmaps the peer's
     rings when the peer disconnects, while a polling lcore may still be
     inside rx_burst on them: the side that stays must not be polling. A
     server whose lcores share cores with the generator (preempted in the
     middle of a burst) hit that window. Returns (generator exit status,
-    parsed JSON or None, its stderr, server exit status, server log)."""
+    parsed JSON or None, its stderr, server exit status, server log).
+    on_report(server), if given, runs once the report is out and before
+    the server stops (e.g. to read its CPU time)."""
     argv, prefix = loadgen_argv(loadgen_bin, server, lcores, run_tag,
                                 list(args) + ['--json', '--linger'])
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -144,6 +147,8 @@ def run_loadgen_then_stop(loadgen_bin, server, args, lcores='1', timeout=120, ru
                 doc = json.loads(line.decode(errors='replace').strip().splitlines()[-1])
             except ValueError:
                 doc = None
+        if on_report:
+            on_report(server)
         server_rc, server_out = server.stop(check=False)
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
