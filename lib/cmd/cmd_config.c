@@ -194,7 +194,7 @@ static int fit_maxclients(const struct cmd_env *env, const struct wk_config *nex
 	struct fd_limit fl;
 	if (next->maxclients <= env->cfg->maxclients || next->io_backend != IO_BACKEND_URING)
 		return 0;
-	if (config_fit_fd_limit(next->maxclients, env->nworkers, next->nbind, &fl) == 0)
+	if (config_fit_fd_limit(next->maxclients, env->nworkers, next->nbind, &fl) == FD_FITS)
 		return 0;
 	snprintf(err, errlen, "CONFIG SET failed (possibly related to argument 'maxclients') - "
 		 "The operating system is not able to handle the specified number of clients, "

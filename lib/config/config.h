@@ -112,12 +112,17 @@ struct fd_limit {
 	int err;                       /* errno of the last refused setrlimit */
 };
 
+enum fd_fit {
+	FD_FITS,      /* maxclients fit (the limit may have been raised) */
+	FD_REDUCED,   /* only r->maxclients fit */
+	FD_TOO_FEW,   /* not even the server's own descriptors fit */
+	FD_UNKNOWN,   /* getrlimit failed (r->err): r->maxclients as for 1024, like Redis */
+};
+
 /* Raise RLIMIT_NOFILE (io-backend uring) so that maxclients clients fit
  * next to the descriptors of `workers` workers listening on nbind
- * addresses. 0: they fit (the limit may have been raised); 1: only
- * r->maxclients fit; -1: not even the server's own descriptors fit, or
- * getrlimit failed (r->err). */
-int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_limit *r);
+ * addresses. */
+enum fd_fit config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_limit *r);
 
 /* True when net-impair injects anything. */
 bool config_impair_on(const struct wk_net_impair *imp);

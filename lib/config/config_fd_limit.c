@@ -15,7 +15,7 @@
 #define FD_LIMIT_MARGIN 32 /* Redis's CONFIG_MIN_RESERVED_FDS */
 #define FD_LIMIT_STEP 16   /* how far each refused setrlimit backs off */
 
-int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_limit *r)
+enum fd_fit config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_limit *r)
 {
 	struct rlimit rl;
 
@@ -28,11 +28,11 @@ int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		r->err = errno;
 		r->maxclients = 1024 - FD_LIMIT_MARGIN; /* Redis assumes 1024 */
-		return -1;
+		return FD_UNKNOWN;
 	}
 	r->old_limit = r->new_limit = rl.rlim_cur;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= r->needed)
-		return 0;
+		return FD_FITS;
 
 	/* the largest limit the kernel grants, from needed down to the old one;
 	 * past the hard limit only CAP_SYS_RESOURCE may go, so a refused
@@ -55,11 +55,11 @@ int config_fit_fd_limit(long long maxclients, int workers, int nbind, struct fd_
 	}
 	r->new_limit = best;
 	if (best >= r->needed)
-		return 0;
+		return FD_FITS;
 	if (best <= r->reserved) {
 		r->maxclients = 0;
-		return -1;
+		return FD_TOO_FEW;
 	}
 	r->maxclients = (long long)(best - r->reserved);
-	return 1;
+	return FD_REDUCED;
 }

@@ -37,6 +37,14 @@ static void make_run_id(char out[41])
 	out[40] = '\0';
 }
 
+int engine_resolve_threads(const struct wk_config *cfg)
+{
+	if (cfg->threads > 0)
+		return cfg->threads;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 0 ? (int)cpus : 1;
+}
+
 int engine_nworkers(const struct engine *e) { return e->n; }
 int engine_stop_fd(const struct engine *e) { return e->stop_fd; }
 
@@ -95,11 +103,7 @@ struct engine *engine_new(const struct engine_params *p, char *err, size_t errle
 	clock_gettime(CLOCK_REALTIME, &ts);
 	e->start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 
-	int n = e->cfg.threads;
-	if (n <= 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus > 0 ? (int)cpus : 1;
-	}
+	int n = engine_resolve_threads(&e->cfg);
 	if (n > ENGINE_MAX_WORKERS) {
 		snprintf(err, errlen, "threads: at most %d workers", ENGINE_MAX_WORKERS);
 		engine_destroy(e);

@@ -126,6 +126,9 @@ int engine_wait(struct engine *e);
 void engine_free(struct engine *e);
 int engine_nworkers(const struct engine *e);
 
+/* The workers a config asks for: threads, or one per online CPU for 0. */
+int engine_resolve_threads(const struct wk_config *cfg);
+
 /* ------------------------------------------- for transports: workers */
 
 int worker_id(const struct worker *w);

@@ -902,7 +902,7 @@ static void test_fd_limit(void)
 	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &rl) == 0);
 
 	/* 2 workers on 1 address: 32 + 2 * (ring + eventfd + listener) */
-	CU_ASSERT_EQUAL(config_fit_fd_limit(100, 2, 1, &r), 0);
+	CU_ASSERT_EQUAL(config_fit_fd_limit(100, 2, 1, &r), FD_FITS);
 	CU_ASSERT_EQUAL(r.reserved, 38);
 	CU_ASSERT_EQUAL(r.needed, 138);
 	CU_ASSERT_EQUAL(r.old_limit, 64);
@@ -910,7 +910,7 @@ static void test_fd_limit(void)
 	CU_ASSERT_EQUAL(r.maxclients, 100);
 	CU_ASSERT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 138);
 
-	CU_ASSERT_EQUAL(config_fit_fd_limit(10, 2, 1, &r), 0);
+	CU_ASSERT_EQUAL(config_fit_fd_limit(10, 2, 1, &r), FD_FITS);
 	CU_ASSERT_EQUAL(r.old_limit, 138);
 	CU_ASSERT_EQUAL(r.new_limit, 138);
 	CU_ASSERT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 138);
